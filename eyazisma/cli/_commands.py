@@ -1,0 +1,9 @@
+"""The list of subcommand modules, in the order ``--help`` shows them."""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+from eyazisma.cli import _package
+
+MODULES: tuple[ModuleType, ...] = (_package,)
