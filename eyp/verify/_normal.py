@@ -294,7 +294,8 @@ def _check_coverage(ctx: VerifyContext, part: PartName, manifest: Manifest, ustv
         required.append((Component.BELGE_HEDEF.part, "the BelgeHedef", 5))
     if kind is ManifestKind.NIHAI_OZET:
         required.append((Component.PAKET_OZETI.part, "the PaketÖzeti", None))
-        required.append((Component.IMZA.part, "the e-signature", 23))
+        if _signature_locs(ctx, Component.PAKET_OZETI, Component.IMZA):
+            required.append((Component.IMZA.part, "the e-signature", 23))
         if ctx.core_part is not None:
             required.append((str(ctx.core_part), "the core properties", 24))
         if v2:
