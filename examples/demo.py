@@ -47,7 +47,10 @@ def run(workdir: Path) -> int:
     copy_errors = {f.rule for f in copy_report.errors()}
     print(copy_report.to_text())
     if not copy_errors <= UNSIGNED_DRAFT_RULES:
-        print(f"demo FAILED: unexpected errors in the copy {sorted(copy_errors - UNSIGNED_DRAFT_RULES)}")
+        print(
+            "demo FAILED: unexpected errors in the copy "
+            f"{sorted(copy_errors - UNSIGNED_DRAFT_RULES)}"
+        )
         return 1
     print(
         "\ndemo OK: every digest of the package and of the recipient copy verifies; "

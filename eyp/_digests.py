@@ -52,7 +52,9 @@ class MultiHasher:
         return {alg: h.digest() for alg, h in zip(self.algorithms, self._hashes, strict=True)}
 
     @classmethod
-    def of_bytes(cls, data: bytes, algorithms: Sequence[DigestAlgorithm]) -> dict[DigestAlgorithm, bytes]:
+    def of_bytes(
+        cls, data: bytes, algorithms: Sequence[DigestAlgorithm]
+    ) -> dict[DigestAlgorithm, bytes]:
         hasher = cls(algorithms)
         hasher.update(data)
         return hasher.digests()

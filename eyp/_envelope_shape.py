@@ -21,9 +21,7 @@ def envelope_kind(head: bytes) -> str | None:
     if len(head) < 2 or head[0] != 0x30:
         return None
     length_byte = head[1]
-    if length_byte == 0x80:  # BER indefinite length (streamed CMS)
-        offset = 2
-    elif length_byte < 0x80:
+    if length_byte == 0x80 or length_byte < 0x80:  # BER indefinite length (streamed CMS)
         offset = 2
     else:
         count = length_byte & 0x7F

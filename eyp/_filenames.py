@@ -28,7 +28,7 @@ def part_file_name(original: str) -> str:
 
 
 def unique_file_name(name: str, taken: set[str]) -> str:
-    """``name`` or ``stem_N.ext`` so that it does not collide (case-insensitively) with ``taken``."""
+    """``name``, or ``stem_N.ext`` when it collides (case-insensitively) with ``taken``."""
     if name.casefold() not in taken:
         return name
     stem, dot, ext = name.rpartition(".")

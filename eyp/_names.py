@@ -98,5 +98,6 @@ class Component(enum.Enum):
                 return member, False
         return None, False
 
+
 #: 1.x seal folder (eyp.md §3.2).
 MUHUR_V1_PART = "/Muhurler/MuhurCades.imz"

@@ -6,6 +6,7 @@ large parts (ÜstYazı, Ekler, encrypted content, OrijinalPaket) are only ever s
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from dataclasses import dataclass
 from typing import Any, BinaryIO
@@ -211,12 +212,13 @@ class EypPackage:
                 }
                 for e in ustveri.ekler
             ]
-            data["dagitim"] = [str(getattr(d.party, "kkk", None) or getattr(d.party, "tckn", None) or "") for d in ustveri.dagitim_listesi]
+            data["dagitim"] = [
+                str(getattr(d.party, "kkk", None) or getattr(d.party, "tckn", None) or "")
+                for d in ustveri.dagitim_listesi
+            ]
         nihai = None
-        try:
+        with contextlib.suppress(EypError):
             nihai = self.nihai_ustveri
-        except EypError:
-            pass
         if nihai is not None:
             data["belge_no"] = nihai.belge_no
             data["tarih"] = str(nihai.tarih) if nihai.tarih is not None else None

@@ -31,7 +31,9 @@ def _identifiers(dagitim: Dagitim) -> set[str]:
     return set()
 
 
-def recipient_copy(source: PackageSource, target: str | os.PathLike[str] | BinaryIO, recipient: str) -> list[str]:
+def recipient_copy(
+    source: PackageSource, target: str | os.PathLike[str] | BinaryIO, recipient: str
+) -> list[str]:
     """Write the copy of ``source`` for ``recipient`` (KKK, TCKN or legal-entity Id).
 
     Returns the part names left out. Raises :class:`BuildError` when no Dagitim names the
@@ -45,7 +47,9 @@ def recipient_copy(source: PackageSource, target: str | os.PathLike[str] | Binar
         ustveri = Ustveri.from_xml(opc.read(ustveri_rel.target_part))
         matches = [d for d in ustveri.dagitim_listesi if recipient in _identifiers(d)]
         if not matches:
-            raise BuildError(f"no Dagitim of the package names {recipient!r} (KKK, TCKN or legal-entity Id)")
+            raise BuildError(
+                f"no Dagitim of the package names {recipient!r} (KKK, TCKN or legal-entity Id)"
+            )
         dropped_ids = {ek_id.upper() for d in matches for ek_id in d.konulmamis_ek_listesi}
         kept: list[Relationship] = []
         dropped_parts: set[str] = set()

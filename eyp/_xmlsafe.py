@@ -29,12 +29,16 @@ def parse_xml(data: bytes, part: str) -> etree._Element:
     Raises :class:`XmlError` with the part name for malformed input or any DTD.
     """
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
-        raise XmlError(f"{part}: XML with a DOCTYPE/ENTITY declaration is refused (possible XXE or "
-                       "entity-expansion attack); e-Yazışma parts never use DTDs")
+        raise XmlError(
+            f"{part}: XML with a DOCTYPE/ENTITY declaration is refused (possible XXE or "
+            "entity-expansion attack); e-Yazışma parts never use DTDs"
+        )
     try:
         root = etree.fromstring(data, parser=_PARSER)
     except etree.XMLSyntaxError as exc:
-        raise XmlError(f"{part}: malformed XML ({exc.msg}); the part is damaged or not XML") from exc
+        raise XmlError(
+            f"{part}: malformed XML ({exc.msg}); the part is damaged or not XML"
+        ) from exc
     except ValueError as exc:  # e.g. unicode strings with an encoding declaration
         raise XmlError(f"{part}: unreadable XML ({exc})") from exc
     if root is None:

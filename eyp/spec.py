@@ -20,8 +20,8 @@ import yaml
 from eyp.build import EypBuilder
 from eyp.errors import BuildError, EypError
 from eyp.model import (
-    DagitimTuru,
     Dagitim,
+    DagitimTuru,
     DogrulamaBilgisi,
     DotNetDateTime,
     Duration,
@@ -68,13 +68,22 @@ def _req(data: Mapping[str, Any], key: str, where: str) -> Any:
 def _party(data: Any, where: str) -> KurumKurulus | GercekSahis | TuzelSahis:
     if not isinstance(data, Mapping) or len(data) != 1:
         raise SpecError(f"spec: {where} must have exactly one of 'kurum', 'kisi', 'tuzel'")
-    (kind, value), = data.items()
+    ((kind, value),) = data.items()
     if kind == "kurum":
-        return KurumKurulus(kkk=str(_req(value, "kkk", where)), adi=value.get("adi"), birim_kkk=value.get("birim_kkk"))
+        return KurumKurulus(
+            kkk=str(_req(value, "kkk", where)),
+            adi=value.get("adi"),
+            birim_kkk=value.get("birim_kkk"),
+        )
     if kind == "kisi":
-        return GercekSahis(kisi=_kisi(value, where), tckn=_opt_str(value.get("tckn")), gorev=value.get("gorev"))
+        return GercekSahis(
+            kisi=_kisi(value, where), tckn=_opt_str(value.get("tckn")), gorev=value.get("gorev")
+        )
     if kind == "tuzel":
-        return TuzelSahis(id=Identifier(str(_req(value, "id", where)), value.get("scheme", "MERSIS")), adi=value.get("adi"))
+        return TuzelSahis(
+            id=Identifier(str(_req(value, "id", where)), value.get("scheme", "MERSIS")),
+            adi=value.get("adi"),
+        )
     raise SpecError(f"spec: {where}: unknown party kind {kind!r} (use kurum, kisi or tuzel)")
 
 
@@ -93,7 +102,9 @@ def _kisi(value: Mapping[str, Any], where: str) -> Kisi:
 
 
 def _date(value: Any) -> DotNetDateTime:
-    return DotNetDateTime.now_local() if value in (None, "now") else DotNetDateTime.parse(str(value))
+    return (
+        DotNetDateTime.now_local() if value in (None, "now") else DotNetDateTime.parse(str(value))
+    )
 
 
 def load_spec(path: str | os.PathLike[str]) -> PackageSpec:
@@ -106,7 +117,9 @@ def load_spec(path: str | os.PathLike[str]) -> PackageSpec:
     try:
         data = json.loads(text) if spec_path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
-        raise SpecError(f"spec {spec_path} is not valid {spec_path.suffix.lstrip('.').upper() or 'YAML'}: {exc}") from exc
+        raise SpecError(
+            f"spec {spec_path} is not valid {spec_path.suffix.lstrip('.').upper() or 'YAML'}: {exc}"
+        ) from exc
     if not isinstance(data, Mapping):
         raise SpecError(f"spec {spec_path}: the top level must be a mapping")
     try:
@@ -182,26 +195,40 @@ def spec_from_mapping(data: Mapping[str, Any], base: Path) -> PackageSpec:
         dagitim_listesi=tuple(dagitimlar),
         olusturan=_party(_req(data, "olusturan", "spec"), "olusturan"),
         dosya_adi=ust_path.name,
-        dogrulama_bilgisi=DogrulamaBilgisi(str(data.get("dogrulama_adresi", DEFAULT_DOGRULAMA_ADRESI))),
+        dogrulama_bilgisi=DogrulamaBilgisi(
+            str(data.get("dogrulama_adresi", DEFAULT_DOGRULAMA_ADRESI))
+        ),
         dil=data.get("dil", "tur"),
         ilgiler=ilgiler,
     )
-    builder = EypBuilder(ustveri).with_ust_yazi(ust_path, mime_type=str(ust.get("mime_turu", "application/pdf")))
+    builder = EypBuilder(ustveri).with_ust_yazi(
+        ust_path, mime_type=str(ust.get("mime_turu", "application/pdf"))
+    )
     for ek, source in ek_models:
         builder = builder.with_ek(ek, source)
     nihai = data.get("nihai_ustveri") or {}
     signers = nihai.get("imzalayanlar") or []
     if not signers:
-        raise SpecError("spec: nihai_ustveri.imzalayanlar needs at least one signer (NihaiÜstveri, eyp.md §5.3)")
+        raise SpecError(
+            "spec: nihai_ustveri.imzalayanlar needs at least one signer (NihaiÜstveri, eyp.md §5.3)"
+        )
     imzalar = tuple(
         Imza(
-            imzalayan=GercekSahis(kisi=_kisi(s, f"nihai_ustveri.imzalayanlar[{i}]"), tckn=_opt_str(s.get("tckn")), gorev=s.get("gorev")),
+            imzalayan=GercekSahis(
+                kisi=_kisi(s, f"nihai_ustveri.imzalayanlar[{i}]"),
+                tckn=_opt_str(s.get("tckn")),
+                gorev=s.get("gorev"),
+            ),
             makam=s.get("makam"),
             amac=s.get("amac", "Onay"),
         )
         for i, s in enumerate(signers, start=1)
     )
-    nihai_ustveri = NihaiUstveri(tarih=_date(nihai.get("tarih")), belge_no=str(_req(nihai, "belge_no", "nihai_ustveri")), belge_imzalar=imzalar)
+    nihai_ustveri = NihaiUstveri(
+        tarih=_date(nihai.get("tarih")),
+        belge_no=str(_req(nihai, "belge_no", "nihai_ustveri")),
+        belge_imzalar=imzalar,
+    )
     return PackageSpec(builder, nihai_ustveri, bool(data.get("paraf", True)))
 
 

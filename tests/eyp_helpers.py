@@ -19,8 +19,8 @@ from cryptography.x509.oid import NameOID
 
 from eyp import EypBuilder
 from eyp.model import (
-    DagitimTuru,
     Dagitim,
+    DagitimTuru,
     DogrulamaBilgisi,
     DotNetDateTime,
     Ek,
@@ -72,7 +72,10 @@ def sign_detached(data: bytes) -> bytes:
         pkcs7.PKCS7SignatureBuilder()
         .set_data(data)
         .add_signer(cert, key, hashes.SHA256())
-        .sign(serialization.Encoding.DER, [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary])
+        .sign(
+            serialization.Encoding.DER,
+            [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
+        )
     )
 
 
@@ -87,7 +90,11 @@ def sample_ustveri() -> Ustveri:
         guvenlik_kodu=GuvenlikKodu.YOK,
         mime_turu="application/pdf",
         dagitim_listesi=(
-            Dagitim(party=KurumKurulus(kkk=KKK_RECIPIENT, adi="Adalet Bakanlığı"), ivedilik=Ivedilik.NRM, dagitim_turu=DagitimTuru.GRG),
+            Dagitim(
+                party=KurumKurulus(kkk=KKK_RECIPIENT, adi="Adalet Bakanlığı"),
+                ivedilik=Ivedilik.NRM,
+                dagitim_turu=DagitimTuru.GRG,
+            ),
         ),
         olusturan=KurumKurulus(kkk=KKK_SENDER, adi="Örnek Kurum"),
         dosya_adi="ustyazi.pdf",
@@ -104,7 +111,15 @@ def nihai_ustveri() -> NihaiUstveri:
 
 
 def ded_ek(sira: int, name: str, signed: bool = True, mime: str = "application/pdf") -> Ek:
-    return Ek(id=new_guid(), tur=EkTuru.DED, sira_no=sira, dosya_adi=name, mime_turu=mime, imzali_mi=signed, ad=name)
+    return Ek(
+        id=new_guid(),
+        tur=EkTuru.DED,
+        sira_no=sira,
+        dosya_adi=name,
+        mime_turu=mime,
+        imzali_mi=signed,
+        ad=name,
+    )
 
 
 def builder_with_files(tmp: Path, *, konulmamis_signed: bool = False) -> EypBuilder:
@@ -114,7 +129,13 @@ def builder_with_files(tmp: Path, *, konulmamis_signed: bool = False) -> EypBuil
     (tmp / "not.txt").write_bytes("imzasız not ğüşıöç\n".encode())
     ek1 = ded_ek(1, "Ek Bir.pdf", True)
     ek2 = ded_ek(2, "not.txt", False, "text/plain")
-    hrf = Ek(id=new_guid(), tur=EkTuru.HRF, sira_no=3, referans="https://example.org/x.pdf", imzali_mi=False)
+    hrf = Ek(
+        id=new_guid(),
+        tur=EkTuru.HRF,
+        sira_no=3,
+        referans="https://example.org/x.pdf",
+        imzali_mi=False,
+    )
     ustveri = sample_ustveri()
     if konulmamis_signed:
         dagitim = dataclasses.replace(ustveri.dagitim_listesi[0], konulmamis_ek_listesi=(ek1.id,))

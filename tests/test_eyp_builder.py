@@ -23,12 +23,12 @@ from eyp import (
 from eyp._filenames import part_file_name, unique_file_name
 from eyp.model import (
     DigestAlgorithm,
-    GuncellemeBilgisi,
+    DotNetDateTime,
     Guncelleme,
+    GuncellemeBilgisi,
     GuncellemeTuru,
     GuvenlikKodu,
     GuvenlikKoduDegisiklikBilgisi,
-    DotNetDateTime,
     Manifest,
     ManifestKind,
     Ustveri,
@@ -36,7 +36,6 @@ from eyp.model import (
 )
 from tests.eyp_helpers import (
     KKK_RECIPIENT,
-    _signer,
     build_signed_package,
     builder_with_files,
     nihai_ustveri,
@@ -51,7 +50,11 @@ def test_full_lifecycle_package_is_valid(tmp_path: Path) -> None:
     assert report.valid, report.to_text()
     assert report.manifests["ParafOzeti"][2] == "/Ekler/EkBir.pdf"
     nihai = report.manifests["NihaiOzet"]
-    for uri in ("/Paraflar/ParafImzaCades.imz", "/Imzalar/ImzaCades.imz", "/NihaiUstveri/NihaiUstveri.xml"):
+    for uri in (
+        "/Paraflar/ParafImzaCades.imz",
+        "/Imzalar/ImzaCades.imz",
+        "/NihaiUstveri/NihaiUstveri.xml",
+    ):
         assert uri in nihai
     assert not any("/ImzasizEkler/" in u for uris in report.manifests.values() for u in uris)
     with zipfile.ZipFile(out) as zf:
@@ -123,12 +126,17 @@ def test_builder_is_immutable_and_checks_inputs(tmp_path: Path) -> None:
 
 
 def test_digest_policy_is_configurable_and_checked(tmp_path: Path) -> None:
-    builder = builder_with_files(tmp_path).with_digests(DigestAlgorithm.SHA256, DigestAlgorithm.SHA512)
+    builder = builder_with_files(tmp_path).with_digests(
+        DigestAlgorithm.SHA256, DigestAlgorithm.SHA512
+    )
     out = build_signed_package(tmp_path, tmp_path / "p.eyp", builder)
     with EypPackage(out) as package:
         manifest = package.manifest(ManifestKind.NIHAI_OZET)
         assert manifest is not None
-        assert {d.algorithm for d in manifest.references[0].digests} == {DigestAlgorithm.SHA256, DigestAlgorithm.SHA512}
+        assert {d.algorithm for d in manifest.references[0].digests} == {
+            DigestAlgorithm.SHA256,
+            DigestAlgorithm.SHA512,
+        }
     assert verify_package(out).valid
     with pytest.raises(BuildError, match="SHA-512"):
         builder.with_digests(DigestAlgorithm.SHA256, DigestAlgorithm.SHA384)
@@ -139,7 +147,9 @@ def test_digest_policy_is_configurable_and_checked(tmp_path: Path) -> None:
 def test_streams_are_hashed_while_written(tmp_path: Path) -> None:
     payload = bytes(range(256)) * 40_000
     builder = builder_with_files(tmp_path)
-    ek = dataclasses.replace(builder.ustveri.ekler[0], id=new_guid(), sira_no=7, dosya_adi="akış.bin")
+    ek = dataclasses.replace(
+        builder.ustveri.ekler[0], id=new_guid(), sira_no=7, dosya_adi="akış.bin"
+    )
     builder = builder.with_ek(ek, io.BytesIO(payload))
     with builder.open(tmp_path / "p.eyp") as session:
         digests = session.digests_of("/Ekler/akis.bin")
@@ -215,22 +225,29 @@ def test_update_of_encrypted_package_is_refused(tmp_path: Path, samples_dir: Pat
 
 def test_encrypted_container_round_trip(tmp_path: Path) -> None:
     inner = build_signed_package(tmp_path, tmp_path / "i.eyp")
-    cert, _ = _signer()
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.x509.oid import NameOID
     import datetime
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kurum şifreleme")])
     now = datetime.datetime.now(datetime.UTC)
     rsa_cert = (
-        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-        .serial_number(5).not_valid_before(now).not_valid_after(now + datetime.timedelta(days=1))
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(5)
+        .not_valid_before(now)
+        .not_valid_after(now + datetime.timedelta(days=1))
         .sign(key, hashes.SHA256())
     )
     envelope = (
-        pkcs7.PKCS7EnvelopeBuilder().set_data(inner.read_bytes()).add_recipient(rsa_cert)
+        pkcs7.PKCS7EnvelopeBuilder()
+        .set_data(inner.read_bytes())
+        .add_recipient(rsa_cert)
         .encrypt(serialization_der(), [pkcs7.PKCS7Options.Binary])
     )
     out = tmp_path / "x.eyps"

@@ -1,4 +1,4 @@
-"""The real sample packages (../shared/samples) read and verify as their README says (issue 2 §7)."""
+"""The real sample packages (../shared/samples) read and verify as their README says."""
 
 from __future__ import annotations
 
@@ -37,7 +37,10 @@ def test_official_sample_reports_coverage(samples_dir: Path) -> None:
     report = verify_package(samples_dir / "20250512142310.eyp")
     assert report.belge_id == "4F9E2E9B-F4E6-4428-8F99-2E0A0D1D42D9"
     assert report.manifests["ParafOzeti"] == [
-        "/Ustveri/Ustveri.xml", "/UstYazi/ustyazi.pdf", "/Ekler/dosya1.pdf", "/Ekler/dosya3.docx",
+        "/Ustveri/Ustveri.xml",
+        "/UstYazi/ustyazi.pdf",
+        "/Ekler/dosya1.pdf",
+        "/Ekler/dosya3.docx",
     ]
     assert "/Imzalar/ImzaCades.imz" in report.manifests["NihaiOzet"]
     assert len(report.manifests["PaketOzeti"]) == 6
@@ -60,7 +63,10 @@ def test_official_eyps_inner_package_matches_outer_nihai_ozet(samples_dir: Path)
 
 def test_update_sample_verifies_original_recursively(samples_dir: Path) -> None:
     report = verify_package(samples_dir / "20250512142310.eypg")
-    assert report.manifests["NihaiOzet"][:2] == ["/GuncellemeBilgisi/GuncellemeBilgisi.xml", "/OrijinalPaket/OrijinalPaket.eyp"]
+    assert report.manifests["NihaiOzet"][:2] == [
+        "/GuncellemeBilgisi/GuncellemeBilgisi.xml",
+        "/OrijinalPaket/OrijinalPaket.eyp",
+    ]
     assert report.inner and report.inner[0].kind == "eyp"
 
 
@@ -75,7 +81,9 @@ def test_update_sample_verifies_original_recursively(samples_dir: Path) -> None:
         ("thirdparty-sifrelipaketv2xicerikbos.eyps", {"EYP-OPC-003", "EYP-ENC-001"}, set()),
     ],
 )
-def test_flawed_samples_give_the_expected_findings(samples_dir: Path, name: str, expected: set[str], absent: set[str]) -> None:
+def test_flawed_samples_give_the_expected_findings(
+    samples_dir: Path, name: str, expected: set[str], absent: set[str]
+) -> None:
     report = verify_package(samples_dir / "more" / name)
     rules = report.rules()
     assert expected <= rules, sorted(rules)

@@ -34,10 +34,22 @@ def register(subparsers: Any) -> None:
     create.add_argument("--out", type=Path, required=True, help="package file to write")
     create.add_argument("--konu", help="subject (Konu)")
     create.add_argument("--ust-yazi", type=Path, help="cover letter file (PDF)")
-    create.add_argument("--ek", type=Path, action="append", default=[], help="signed attachment file (repeatable)")
+    create.add_argument(
+        "--ek", type=Path, action="append", default=[], help="signed attachment file (repeatable)"
+    )
     create.add_argument("--olusturan-kkk", help="originating institution's KKK (DETSİS, 8 digits)")
-    create.add_argument("--dagitim-kkk", action="append", default=[], help="recipient institution's KKK (repeatable)")
-    create.add_argument("--imzalayan", action="append", default=[], help="signer 'Ad Soyad' for the NihaiÜstveri (repeatable)")
+    create.add_argument(
+        "--dagitim-kkk",
+        action="append",
+        default=[],
+        help="recipient institution's KKK (repeatable)",
+    )
+    create.add_argument(
+        "--imzalayan",
+        action="append",
+        default=[],
+        help="signer 'Ad Soyad' for the NihaiÜstveri (repeatable)",
+    )
     create.add_argument("--belge-no", default="TASLAK", help="document number (default: TASLAK)")
     create.set_defaults(handler=_create)
 
@@ -49,12 +61,22 @@ def register(subparsers: Any) -> None:
     verify = subparsers.add_parser("verify", help="verify structure and digests; exit 1 if invalid")
     verify.add_argument("package", type=Path)
     verify.add_argument("--json", action="store_true", help="machine-readable output")
-    verify.add_argument("--recipient", help="verify the copy for this recipient (KKK, TCKN or legal-entity Id)")
+    verify.add_argument(
+        "--recipient", help="verify the copy for this recipient (KKK, TCKN or legal-entity Id)"
+    )
     verify.set_defaults(handler=_verify)
 
 
 def _simple_spec(args: argparse.Namespace, folder: Path) -> Path:
-    missing = [flag for flag, value in (("--konu", args.konu), ("--ust-yazi", args.ust_yazi), ("--olusturan-kkk", args.olusturan_kkk)) if not value]
+    missing = [
+        flag
+        for flag, value in (
+            ("--konu", args.konu),
+            ("--ust-yazi", args.ust_yazi),
+            ("--olusturan-kkk", args.olusturan_kkk),
+        )
+        if not value
+    ]
     if not args.dagitim_kkk:
         missing.append("--dagitim-kkk")
     if not args.imzalayan:
@@ -117,12 +139,21 @@ def _inspect(args: argparse.Namespace) -> int:
             print(f"  {key}: {data[key]}")
     print("  parts:")
     for part in data["parts"]:
-        print(f"    {part['name']}  {part['size']} bytes  {part['content_type']}  [{part['component'] or '-'}]")
+        print(
+            f"    {part['name']}  {part['size']} bytes  {part['content_type']}"
+            f"  [{part['component'] or '-'}]"
+        )
     for name, uris in data["manifests"].items():
         print(f"  {name} covers: {', '.join(uris)}")
     for ek in data.get("ekler", []):
         print(f"  Ek {ek['id']} {ek['tur']} {ek['dosya_adi'] or ''} signed={ek['imzali_mi']}")
-    print("  signatures: " + ", ".join(f"{k}={'present (' + str(v) + ' bytes)' if v is not None else 'absent'}" for k, v in data["signatures"].items()))
+    print(
+        "  signatures: "
+        + ", ".join(
+            f"{k}={'present (' + str(v) + ' bytes)' if v is not None else 'absent'}"
+            for k, v in data["signatures"].items()
+        )
+    )
     return 0
 
 
@@ -131,7 +162,12 @@ def _verify(args: argparse.Namespace) -> int:
         report = verify_package(args.package, recipient=args.recipient)
     except PackageFormatError as exc:
         if args.json:
-            print(json.dumps({"valid": False, "error": {"code": exc.code, "message": str(exc)}}, ensure_ascii=False))
+            print(
+                json.dumps(
+                    {"valid": False, "error": {"code": exc.code, "message": str(exc)}},
+                    ensure_ascii=False,
+                )
+            )
         print(f"eyazisma: error [{exc.code}]: {exc}", file=sys.stderr)
         return 2
     print(report.to_json() if args.json else report.to_text())

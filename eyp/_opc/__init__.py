@@ -10,7 +10,12 @@ from eyp._opc._content_types import ContentTypes
 from eyp._opc._limits import ZipLimits
 from eyp._opc._package import OpcPackage
 from eyp._opc._partname import PartName
-from eyp._opc._relationships import Relationship, TargetMode, parse_relationships, serialize_relationships
+from eyp._opc._relationships import (
+    Relationship,
+    TargetMode,
+    parse_relationships,
+    serialize_relationships,
+)
 from eyp._opc._zipread import ZipReader
 from eyp._opc._zipwrite import Compression, ZipWriter
 

@@ -28,7 +28,9 @@ class PartName(str):
     def from_zip_name(cls, name: str) -> PartName:
         """The part name stored as ZIP entry ``name`` (which has no leading slash)."""
         if name.startswith("/"):
-            raise UnsafePackageError(f"ZIP entry {name!r} has an absolute name; refusing the archive")
+            raise UnsafePackageError(
+                f"ZIP entry {name!r} has an absolute name; refusing the archive"
+            )
         return cls("/" + name)
 
     @property
@@ -85,7 +87,9 @@ def resolve_target(base_folder: str, target: str) -> PartName:
         if segment == "..":
             depth -= 1
             if depth < 0:
-                raise UnsafePackageError(f"relationship target {target!r} points outside the package")
+                raise UnsafePackageError(
+                    f"relationship target {target!r} points outside the package"
+                )
         elif segment not in ("", "."):
             depth += 1
     return PartName(posixpath.normpath(posixpath.join(base_folder, target)))

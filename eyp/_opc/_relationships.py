@@ -70,7 +70,9 @@ def serialize_relationships(relationships: list[Relationship] | tuple[Relationsh
     return single_line_document("Relationships", NS, children)
 
 
-def parse_relationships(data: bytes, rels_part: str, source: PartName | None) -> tuple[Relationship, ...]:
+def parse_relationships(
+    data: bytes, rels_part: str, source: PartName | None
+) -> tuple[Relationship, ...]:
     """Parse a relationships part; duplicate Ids and malformed entries raise :class:`XmlError`."""
     root = parse_xml(data, rels_part)
     if root.tag != f"{{{NS}}}Relationships":

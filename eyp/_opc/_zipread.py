@@ -9,6 +9,7 @@ ZIP64 archives are read transparently by ``zipfile``.
 from __future__ import annotations
 
 import io
+import itertools
 import os
 import zipfile
 import zlib
@@ -233,7 +234,7 @@ class _GuardedStream(io.RawIOBase):
 def _check_overlaps(description: str, infos: list[zipfile.ZipInfo]) -> None:
     """Refuse entries whose data ranges overlap (the "overlapping files" zip-bomb technique)."""
     ordered = sorted(infos, key=lambda i: i.header_offset)
-    for current, following in zip(ordered, ordered[1:], strict=False):
+    for current, following in itertools.pairwise(ordered):
         if current.header_offset + 30 + current.compress_size > following.header_offset:
             raise UnsafePackageError(
                 f"{description}: ZIP entries {current.filename!r} and {following.filename!r} "

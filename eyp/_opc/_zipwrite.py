@@ -208,4 +208,8 @@ def _choose(compression: Compression, sample: bytes) -> int:
     if compression is Compression.DEFLATE or len(sample) < 4096:
         return zipfile.ZIP_DEFLATED
     probe = zlib.compress(sample[: 256 * 1024], 1)
-    return zipfile.ZIP_DEFLATED if len(probe) < 0.97 * min(len(sample), 256 * 1024) else zipfile.ZIP_STORED
+    return (
+        zipfile.ZIP_DEFLATED
+        if len(probe) < 0.97 * min(len(sample), 256 * 1024)
+        else zipfile.ZIP_STORED
+    )

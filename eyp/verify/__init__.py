@@ -40,13 +40,17 @@ def verify_package(
     return _verify(source, recipient, limits, 0)
 
 
-def _verify(source: PackageSource, recipient: Recipient | None, limits: ZipLimits | None, depth: int) -> VerificationReport:
+def _verify(
+    source: PackageSource, recipient: Recipient | None, limits: ZipLimits | None, depth: int
+) -> VerificationReport:
     with OpcPackage(source, limits) as opc:
         ctx = VerifyContext(opc, recipient, depth)
 
         def inner(stream: object, new_depth: int) -> VerificationReport:
             if new_depth > _MAX_DEPTH:
-                raise_depth = Finding("EYP-UPD-002", Severity.ERROR, "/", "packages nested too deeply")
+                raise_depth = Finding(
+                    "EYP-UPD-002", Severity.ERROR, "/", "packages nested too deeply"
+                )
                 return VerificationReport("<nested>", None, None, None, (raise_depth,))
             return _verify(stream, recipient, limits, new_depth)  # type: ignore[arg-type]
 
@@ -60,7 +64,12 @@ def _verify(source: PackageSource, recipient: Recipient | None, limits: ZipLimit
             check_normal(ctx)
             _check_core_against_ustveri(ctx)
         else:
-            ctx.add("EYP-CORE-002", Severity.ERROR, "/", "cannot tell the package kind from category or content")
+            ctx.add(
+                "EYP-CORE-002",
+                Severity.ERROR,
+                "/",
+                "cannot tell the package kind from category or content",
+            )
         _check_name(ctx, source)
         description = opc.description
     return VerificationReport(
@@ -77,7 +86,12 @@ def _verify(source: PackageSource, recipient: Recipient | None, limits: ZipLimit
 def _check_core_against_ustveri(ctx: VerifyContext) -> None:
     part = str(ctx.core_part or "/")
     if ctx.belge_id and ctx.core_identifier != ctx.belge_id:
-        ctx.add("EYP-CORE-005", Severity.ERROR, part, f"identifier {ctx.core_identifier!r} differs from the BelgeId {ctx.belge_id}")
+        ctx.add(
+            "EYP-CORE-005",
+            Severity.ERROR,
+            part,
+            f"identifier {ctx.core_identifier!r} differs from the BelgeId {ctx.belge_id}",
+        )
 
 
 def _check_name(ctx: VerifyContext, source: PackageSource) -> None:
@@ -85,6 +99,16 @@ def _check_name(ctx: VerifyContext, source: PackageSource) -> None:
         return
     path = Path(source)
     if path.suffix.lower() != ctx.kind.extension:
-        ctx.add("EYP-NAM-001", Severity.WARNING, path.name, f"a {ctx.kind.label} package should have the extension {ctx.kind.extension}")
+        ctx.add(
+            "EYP-NAM-001",
+            Severity.WARNING,
+            path.name,
+            f"a {ctx.kind.label} package should have the extension {ctx.kind.extension}",
+        )
     elif ctx.kind is PackageKind.EYP and ctx.belge_id and path.stem.upper() != ctx.belge_id:
-        ctx.add("EYP-NAM-002", Severity.INFO, path.name, "normal packages are recommended to be named <BelgeId>.eyp")
+        ctx.add(
+            "EYP-NAM-002",
+            Severity.INFO,
+            path.name,
+            "normal packages are recommended to be named <BelgeId>.eyp",
+        )

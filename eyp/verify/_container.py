@@ -12,7 +12,7 @@ from eyp.verify._report import Severity
 
 __all__ = ["check_container", "check_core"]
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 _VERSION = re.compile(r"([0-9]+)\.([0-9]+)")
 _STRUCTURE_KIND = {
     Component.USTVERI: PackageKind.EYP,
@@ -106,16 +106,29 @@ def check_core(ctx: VerifyContext) -> CoreProperties | None:
     else:
         ctx.generation = Generation.V1 if match.group(1) == "1" else Generation.V2
     if core.content_type != EYAZISMA_CONTENT_TYPE:
-        ctx.add("EYP-CORE-004", E, part, f"contentType is {core.content_type!r}, expected application/eyazisma")
+        ctx.add(
+            "EYP-CORE-004",
+            E,
+            part,
+            f"contentType is {core.content_type!r}, expected application/eyazisma",
+        )
     if not core.creator:
         ctx.add("EYP-CORE-007", E, part, "creator is missing")
-    if core.created is None and ctx.generation is Generation.V2 and ctx.kind is not PackageKind.EYPS:
+    if (
+        core.created is None
+        and ctx.generation is Generation.V2
+        and ctx.kind is not PackageKind.EYPS
+    ):
         ctx.add("EYP-CORE-007", E, part, "created is missing")
     elif isinstance(core.created, RawText):
         ctx.add("EYP-CORE-007", E, part, f"created {core.created} is not a valid date")
     if ctx.kind is PackageKind.EYPG and core.version != "2.1":
-        ctx.add("EYP-CORE-009", E, part, f"an update package has version 2.1, found {core.version!r}")
-    if ctx.kind in (PackageKind.EYPS, PackageKind.EYPG) and not (core.identifier and is_guid(core.identifier)):
+        ctx.add(
+            "EYP-CORE-009", E, part, f"an update package has version 2.1, found {core.version!r}"
+        )
+    if ctx.kind in (PackageKind.EYPS, PackageKind.EYPG) and not (
+        core.identifier and is_guid(core.identifier)
+    ):
         ctx.add(
             "EYP-CORE-010",
             W,

@@ -14,12 +14,12 @@ from eyp.verify._report import Finding, Severity
 
 __all__ = ["Recipient", "VerifyContext"]
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 
 @dataclass(frozen=True)
 class Recipient:
-    """Whom a per-recipient copy is verified for (eyp.md §7.4 step 5b): KKK, TCKN or legal-entity Id."""
+    """Whom a per-recipient copy is verified for (eyp.md §7.4 5b): KKK, TCKN or legal Id."""
 
     identifier: str
 
@@ -67,7 +67,9 @@ class VerifyContext:
             self.add("EYP-OPC-005", E, part, str(exc))
             return None
 
-    def digests(self, part: PartName, algorithms: set[DigestAlgorithm]) -> dict[DigestAlgorithm, bytes] | str:
+    def digests(
+        self, part: PartName, algorithms: set[DigestAlgorithm]
+    ) -> dict[DigestAlgorithm, bytes] | str:
         """Digests of the stored bytes of ``part`` (streamed once per part and cached).
 
         Returns an error message instead when the part cannot be read.

@@ -21,24 +21,42 @@ from eyp.verify._report import Severity, VerificationReport
 
 __all__ = ["check_encrypted"]
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 _SPOOL = 64 * 1024 * 1024
 
 
-def check_encrypted(ctx: VerifyContext, verify_inner: Callable[[object, int], VerificationReport]) -> None:
+def check_encrypted(
+    ctx: VerifyContext, verify_inner: Callable[[object, int], VerificationReport]
+) -> None:
     from eyp.model import Generation
 
     v1 = ctx.generation is Generation.V1
     content = ctx.components(Component.SIFRELI_ICERIK)
     if len(content) != 1 or content[0].part is None:
-        ctx.add("EYP-ENC-001", E, Component.SIFRELI_ICERIK.part, f"expected one encrypted content part, found {len([c for c in content if c.part])} of {len(content)} relationship(s)")
+        ctx.add(
+            "EYP-ENC-001",
+            E,
+            Component.SIFRELI_ICERIK.part,
+            f"expected one encrypted content part, found {sum(1 for c in content if c.part)} "
+            f"of {len(content)} relationship(s)",
+        )
     info = ctx.components(Component.SIFRELI_ICERIK_BILGISI)
     if len(info) != 1:
-        ctx.add("EYP-ENC-002", E, Component.SIFRELI_ICERIK_BILGISI.part, f"expected one ŞifreliİçerikBilgisi, found {len(info)}")
+        ctx.add(
+            "EYP-ENC-002",
+            E,
+            Component.SIFRELI_ICERIK_BILGISI.part,
+            f"expected one ŞifreliİçerikBilgisi, found {len(info)}",
+        )
     summary_component = Component.PAKET_OZETI if v1 else Component.NIHAI_OZET
     summaries = ctx.components(summary_component)
     if len(summaries) != 1:
-        ctx.add("EYP-ENC-003", E, summary_component.part, f"expected one {summary_component.name}, found {len(summaries)}")
+        ctx.add(
+            "EYP-ENC-003",
+            E,
+            summary_component.part,
+            f"expected one {summary_component.name}, found {len(summaries)}",
+        )
     hedefler = ctx.components(Component.BELGE_HEDEF)
     if len(hedefler) > 1:
         ctx.add("EYP-ENC-004", E, Component.BELGE_HEDEF.part, "more than one BelgeHedef")
@@ -51,7 +69,13 @@ def check_encrypted(ctx: VerifyContext, verify_inner: Callable[[object, int], Ve
                 ctx.add("EYP-OPC-005", E, info[0].part, str(exc))
             else:
                 if bilgi.version != SIFRELI_ICERIK_VERSION or bilgi.yontem != SIFRELI_ICERIK_YONTEM:
-                    ctx.add("EYP-ENC-006", W, info[0].part, f"Version {bilgi.version!r} / Yontem {bilgi.yontem!r} differ from the standard values")
+                    ctx.add(
+                        "EYP-ENC-006",
+                        W,
+                        info[0].part,
+                        f"Version {bilgi.version!r} / Yontem {bilgi.yontem!r} differ from the "
+                        "standard values",
+                    )
     hedef = None
     if hedefler and hedefler[0].part is not None:
         data = ctx.read_xml(hedefler[0].part)
@@ -81,7 +105,12 @@ def check_encrypted(ctx: VerifyContext, verify_inner: Callable[[object, int], Ve
     if not head.startswith(b"PK"):
         ctx.add("EYP-ENC-005", E, part, "the content is neither CMS EnvelopedData nor a package")
         return
-    ctx.add("EYP-ENC-005", E, part, "the content is NOT encrypted: it is a plain package (not CMS EnvelopedData)")
+    ctx.add(
+        "EYP-ENC-005",
+        E,
+        part,
+        "the content is NOT encrypted: it is a plain package (not CMS EnvelopedData)",
+    )
     with tempfile.SpooledTemporaryFile(max_size=_SPOOL) as spool:
         for chunk in ctx.opc.zip.iter_chunks(part):
             spool.write(chunk)
@@ -91,7 +120,13 @@ def check_encrypted(ctx: VerifyContext, verify_inner: Callable[[object, int], Ve
         _compare_summaries(ctx, spool, outer_summary, summary_component, hedef)
 
 
-def _compare_summaries(ctx: VerifyContext, spool: object, outer: bytes | None, component: Component, hedef: BelgeHedef | None) -> None:
+def _compare_summaries(
+    ctx: VerifyContext,
+    spool: object,
+    outer: bytes | None,
+    component: Component,
+    hedef: BelgeHedef | None,
+) -> None:
     from eyp._opc import OpcPackage
 
     spool.seek(0)  # type: ignore[attr-defined]
@@ -105,7 +140,12 @@ def _compare_summaries(ctx: VerifyContext, spool: object, outer: bytes | None, c
         ctx.add("EYP-ENC-007", E, component.part, f"the inner package is unreadable: {exc}")
         return
     if outer is not None and inner_bytes is not None and outer != inner_bytes:
-        ctx.add("EYP-DIG-019", E, component.part, f"the outer {component.name} differs from the inner package's")
+        ctx.add(
+            "EYP-DIG-019",
+            E,
+            component.part,
+            f"the outer {component.name} differs from the inner package's",
+        )
     if hedef is not None and ustveri_bytes is not None:
         from eyp.model import Ustveri
 
@@ -115,4 +155,9 @@ def _compare_summaries(ctx: VerifyContext, spool: object, outer: bytes | None, c
             return
         parties = [d.party for d in ustveri.dagitim_listesi]
         if not all(h in parties for h in hedef.hedef_listesi):
-            ctx.add("EYP-ENC-008", W, Component.BELGE_HEDEF.part, "BelgeHedef names a party that is no Dagitim of the inner Üstveri")
+            ctx.add(
+                "EYP-ENC-008",
+                W,
+                Component.BELGE_HEDEF.part,
+                "BelgeHedef names a party that is no Dagitim of the inner Üstveri",
+            )

@@ -17,7 +17,7 @@ from eyp.verify._report import Severity
 
 __all__ = ["MANIFEST_COMPONENTS", "check_manifest_digests", "load_manifest"]
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 MANIFEST_COMPONENTS = {
     Component.PARAF_OZETI: ManifestKind.PARAF_OZETI,
@@ -40,7 +40,9 @@ def load_manifest(ctx: VerifyContext, component: Component, part: PartName) -> M
         return None
     for problem in manifest.parse_problems:
         ctx.add("EYP-DIG-001", E, part, str(problem))
-    expected = ctx.core_identifier if ctx.kind is not None and ctx.kind.name == "EYPG" else ctx.belge_id
+    expected = (
+        ctx.core_identifier if ctx.kind is not None and ctx.kind.name == "EYPG" else ctx.belge_id
+    )
     if not manifest.id:
         ctx.add("EYP-DIG-002", E, part, "the root Id is missing")
     elif expected and manifest.id != expected:
@@ -115,10 +117,20 @@ def check_manifest_digests(
             continue
         if ref.type is ReferenceType.HARICI:
             if manifest.kind is ManifestKind.NIHAI_OZET:
-                ctx.add("EYP-DIG-010", E, part, f"{ref.uri}: NihaiÖzet must not reference external components")
+                ctx.add(
+                    "EYP-DIG-010",
+                    E,
+                    part,
+                    f"{ref.uri}: NihaiÖzet must not reference external components",
+                )
             continue
         if ref.type is not ReferenceType.DAHILI:
-            ctx.add("EYP-DIG-010", E, part, f"{ref.uri}: Type {ref.type!s} is neither #dahili nor #harici")
+            ctx.add(
+                "EYP-DIG-010",
+                E,
+                part,
+                f"{ref.uri}: Type {ref.type!s} is neither #dahili nor #harici",
+            )
             continue
         target = _find_part(ctx, ref.uri)
         if target is None:
@@ -134,7 +146,8 @@ def check_manifest_digests(
             ctx.add("EYP-DIG-012", E, ref.uri, f"cannot hash the part: {computed}", 14)
             continue
         for item in ref.digests:
-            assert isinstance(item.algorithm, DigestAlgorithm) and isinstance(item.value, bytes)
+            assert isinstance(item.algorithm, DigestAlgorithm)
+            assert isinstance(item.value, bytes)
             if item.algorithm not in computed:
                 continue
             if computed[item.algorithm] != item.value:
@@ -148,13 +161,24 @@ def check_manifest_digests(
 
 
 def _check_shape(
-    ctx: VerifyContext, part: PartName, where: str, uri: str, digests: tuple[object, ...], generation: Generation
+    ctx: VerifyContext,
+    part: PartName,
+    where: str,
+    uri: str,
+    digests: tuple[object, ...],
+    generation: Generation,
 ) -> bool:
     from eyp.model import DigestItem
 
     items = [d for d in digests if isinstance(d, DigestItem)]
     if generation is Generation.V2 and len(items) != 2:
-        ctx.add("EYP-DIG-005", E, part, f"{uri}: {len(items)} DigestItem(s), exactly two required", 28 if not items else 29)
+        ctx.add(
+            "EYP-DIG-005",
+            E,
+            part,
+            f"{uri}: {len(items)} DigestItem(s), exactly two required",
+            28 if not items else 29,
+        )
         if not items:
             return False
     if generation is Generation.V1 and len(items) != 1:
@@ -165,7 +189,13 @@ def _check_shape(
     algorithms = []
     for item in items:
         if not isinstance(item.algorithm, DigestAlgorithm):
-            ctx.add("EYP-DIG-009", E, part, f"{uri}: unsupported or missing algorithm {item.algorithm!s}", 12)
+            ctx.add(
+                "EYP-DIG-009",
+                E,
+                part,
+                f"{uri}: unsupported or missing algorithm {item.algorithm!s}",
+                12,
+            )
             ok = False
             continue
         if not isinstance(item.value, bytes) or not item.value:
@@ -173,16 +203,28 @@ def _check_shape(
             ok = False
             continue
         if len(item.value) != item.algorithm.digest_size:
-            ctx.add("EYP-DIG-006", E, part, f"{uri}: {item.algorithm.name} value has a wrong length")
+            ctx.add(
+                "EYP-DIG-006", E, part, f"{uri}: {item.algorithm.name} value has a wrong length"
+            )
             ok = False
         algorithms.append(item.algorithm)
         if generation is Generation.V2 and item.algorithm not in _ALLOWED_V2:
-            ctx.add("EYP-DIG-009", E, part, f"{uri}: {item.algorithm.name} is not allowed in 2.x", 12)
+            ctx.add(
+                "EYP-DIG-009", E, part, f"{uri}: {item.algorithm.name} is not allowed in 2.x", 12
+            )
             ok = False
-        elif generation is Generation.V1 and item.algorithm in (DigestAlgorithm.SHA1, DigestAlgorithm.RIPEMD160):
+        elif generation is Generation.V1 and item.algorithm in (
+            DigestAlgorithm.SHA1,
+            DigestAlgorithm.RIPEMD160,
+        ):
             ctx.add("EYP-DIG-009", W, part, f"{uri}: {item.algorithm.name} is deprecated")
         if not _available(item.algorithm):
-            ctx.add("EYP-DIG-009", W, part, f"{uri}: {item.algorithm.name} is not available here; not checked")
+            ctx.add(
+                "EYP-DIG-009",
+                W,
+                part,
+                f"{uri}: {item.algorithm.name} is not available here; not checked",
+            )
     if generation is Generation.V2 and len(algorithms) == 2:
         if algorithms[0] == algorithms[1]:
             ctx.add("EYP-DIG-007", E, part, f"{uri}: both digests use {algorithms[0].name}", 30)

@@ -26,13 +26,20 @@ from eyp.verify._report import Severity
 
 __all__ = ["check_normal"]
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 
 
-def _single(ctx: VerifyContext, component: Component, rule: str, *, required: bool, code: int | None = None) -> Located | None:
+def _single(
+    ctx: VerifyContext, component: Component, rule: str, *, required: bool, code: int | None = None
+) -> Located | None:
     found = ctx.components(component)
     if len(found) > 1:
-        ctx.add(rule, E, component.part, f"{len(found)} {component.name} relationships; at most one allowed")
+        ctx.add(
+            rule,
+            E,
+            component.part,
+            f"{len(found)} {component.name} relationships; at most one allowed",
+        )
     if not found:
         if required:
             ctx.add(rule, E, component.part, f"{component.name} is missing", code)
@@ -41,7 +48,11 @@ def _single(ctx: VerifyContext, component: Component, rule: str, *, required: bo
 
 
 def _placement(ctx: VerifyContext, loc: Located | None, component: Component, rule: str) -> None:
-    if loc is not None and loc.part is not None and loc.part.key() != PartName(component.part).key():
+    if (
+        loc is not None
+        and loc.part is not None
+        and loc.part.key() != PartName(component.part).key()
+    ):
         ctx.add(rule, E, loc.part, f"{component.name} must be stored at {component.part}")
 
 
@@ -68,9 +79,16 @@ def check_normal(ctx: VerifyContext) -> None:
     else:
         _single(ctx, Component.BELGE_HEDEF, "EYP-CMP-019", required=True, code=4)
         _single(ctx, Component.BELGE_IMZA, "EYP-CMP-019", required=False)
-    for component in (Component.BELGE_IMZA,) if v2 else (Component.PARAF_OZETI, Component.NIHAI_USTVERI):
+    for component in (
+        (Component.BELGE_IMZA,) if v2 else (Component.PARAF_OZETI, Component.NIHAI_USTVERI)
+    ):
         if ctx.components(component):
-            ctx.add("EYP-CMP-020", W, component.part, f"{component.name} does not belong to a {'2' if v2 else '1'}.x package")
+            ctx.add(
+                "EYP-CMP-020",
+                W,
+                component.part,
+                f"{component.name} does not belong to a {'2' if v2 else '1'}.x package",
+            )
     paket = _single(ctx, Component.PAKET_OZETI, "EYP-CMP-009", required=True, code=25)
     _placement(ctx, paket, Component.PAKET_OZETI, "EYP-CMP-010")
     paraf = _single(ctx, Component.PARAF_OZETI, "EYP-CMP-011", required=False) if v2 else None
@@ -80,7 +98,11 @@ def check_normal(ctx: VerifyContext) -> None:
     _check_ek_parts(ctx, ustveri)
 
     manifests: list[tuple[PartName, Manifest]] = []
-    for loc, component in ((paraf, Component.PARAF_OZETI), (paket, Component.PAKET_OZETI), (nihai, Component.NIHAI_OZET)):
+    for loc, component in (
+        (paraf, Component.PARAF_OZETI),
+        (paket, Component.PAKET_OZETI),
+        (nihai, Component.NIHAI_OZET),
+    ):
         if loc is not None and loc.part is not None:
             manifest = load_manifest(ctx, component, loc.part)
             if manifest is not None:
@@ -108,11 +130,18 @@ def _check_ustveri(ctx: VerifyContext, loc: Located | None) -> Ustveri | None:
         ctx.add("EYP-UV-001", E, loc.part, str(exc))
         return None
     if ctx.generation is not None and ustveri.generation is not ctx.generation:
-        ctx.add("EYP-CORE-003", E, loc.part, f"core version {ctx.version} but a {ustveri.generation.value}.x Üstveri")
+        ctx.add(
+            "EYP-CORE-003",
+            E,
+            loc.part,
+            f"core version {ctx.version} but a {ustveri.generation.value}.x Üstveri",
+        )
     for problem in ustveri.problems():
         ctx.add(_rule_for_problem(str(problem.path)), E, loc.part, str(problem))
     if not is_guid(ustveri.belge_id):
-        ctx.add("EYP-UV-003", E, loc.part, f"BelgeId {ustveri.belge_id!r} is not an upper-case GUID")
+        ctx.add(
+            "EYP-UV-003", E, loc.part, f"BelgeId {ustveri.belge_id!r} is not an upper-case GUID"
+        )
     return ustveri
 
 
@@ -146,14 +175,28 @@ def _rule_for_problem(path: str) -> str:
     return "EYP-UV-002"
 
 
-def _check_ustveri_vs_package(ctx: VerifyContext, ustveri: Ustveri, ust_yazi: Located | None) -> None:
+def _check_ustveri_vs_package(
+    ctx: VerifyContext, ustveri: Ustveri, ust_yazi: Located | None
+) -> None:
     part = Component.USTVERI.part
     if ust_yazi is not None and ust_yazi.part is not None:
         content_type = ctx.opc.content_type(ust_yazi.part)
         if ustveri.mime_turu and content_type and ustveri.mime_turu != content_type:
-            ctx.add("EYP-UV-005", E, part, f"MimeTuru {ustveri.mime_turu} differs from the ÜstYazı content type {content_type}")
+            ctx.add(
+                "EYP-UV-005",
+                E,
+                part,
+                f"MimeTuru {ustveri.mime_turu} differs from the ÜstYazı content type "
+                f"{content_type}",
+            )
         if ustveri.dosya_adi and ustveri.dosya_adi != ust_yazi.part.filename:
-            ctx.add("EYP-UV-006", W, part, f"DosyaAdi {ustveri.dosya_adi} differs from the ÜstYazı file name {ust_yazi.part.filename}")
+            ctx.add(
+                "EYP-UV-006",
+                W,
+                part,
+                f"DosyaAdi {ustveri.dosya_adi} differs from the ÜstYazı file name "
+                f"{ust_yazi.part.filename}",
+            )
     ek_ids = [e.id.upper() for e in ustveri.ekler]
     ilgi_ids = [i.id.upper() for i in ustveri.ilgiler]
     ids = [ustveri.belge_id.upper(), *ek_ids, *ilgi_ids]
@@ -170,13 +213,20 @@ def _check_ustveri_vs_package(ctx: VerifyContext, ustveri: Ustveri, ust_yazi: Lo
     for index, dagitim in enumerate(ustveri.dagitim_listesi, start=1):
         for ek_id in dagitim.konulmamis_ek_listesi:
             if ek_id.upper() not in ek_ids:
-                ctx.add("EYP-UV-013", E, part, f"Dagitim[{index}] KonulmamisEk {ek_id} names no declared Ek")
+                ctx.add(
+                    "EYP-UV-013",
+                    E,
+                    part,
+                    f"Dagitim[{index}] KonulmamisEk {ek_id} names no declared Ek",
+                )
     etiketler = [i.etiket for i in ustveri.ilgiler]
     if len(set(etiketler)) != len(etiketler):
         ctx.add("EYP-UV-021", E, part, "İlgi Etiket values are not unique")
     for ilgi in ustveri.ilgiler:
         if ilgi.ek_id and ilgi.ek_id.upper() not in ek_ids:
-            ctx.add("EYP-UV-023", E, part, f"İlgi {ilgi.etiket}: EkId {ilgi.ek_id} names no declared Ek")
+            ctx.add(
+                "EYP-UV-023", E, part, f"İlgi {ilgi.etiket}: EkId {ilgi.ek_id} names no declared Ek"
+            )
 
 
 # -- Ekler ---------------------------------------------------------------------------------------
@@ -209,14 +259,19 @@ def _ek_folder(ek: object) -> str:
 
 def _tolerated_missing(ctx: VerifyContext, ustveri: Ustveri | None) -> dict[str, str]:
     tolerated = {
-        Component.PARAF_IMZA.part.casefold(): "the paraf signature may be removed after sealing (eyp.md §7.4)"
+        Component.PARAF_IMZA.part.casefold(): (
+            "the paraf signature may be removed after sealing (eyp.md §7.4)"
+        )
     }
     if ustveri is not None:
         dropped = _konulmamis_for_recipient(ctx, ustveri)
         for ek in ustveri.ekler:
             if ek.id.upper() in dropped and ek.dosya_adi:
                 uri = _ek_folder(ek) + ek.dosya_adi
-                tolerated[uri.casefold()] = f"Ek {ek.id} is not included for recipient {ctx.recipient.identifier if ctx.recipient else ''}"
+                tolerated[uri.casefold()] = (
+                    f"Ek {ek.id} is not included for recipient "
+                    f"{ctx.recipient.identifier if ctx.recipient else ''}"
+                )
     return tolerated
 
 
@@ -226,16 +281,28 @@ def _check_ek_parts(ctx: VerifyContext, ustveri: Ustveri | None) -> None:
     for loc in signed + unsigned:
         folder = "/Ekler/" if loc.component is Component.EK else "/ImzasizEkler/"
         if loc.part is not None and not loc.part.startswith(folder):
-            ctx.add("EYP-CMP-017", E, loc.part, f"{loc.component.name if loc.component else ''} part must be under {folder}")
+            ctx.add(
+                "EYP-CMP-017",
+                E,
+                loc.part,
+                f"{loc.component.name if loc.component else ''} part must be under {folder}",
+            )
         prefix = loc.component.rel_id if loc.component else ""
-        if not loc.relationship.id.startswith(prefix) or not is_guid(loc.relationship.id[len(prefix):]):
-            ctx.add("EYP-CMP-018", E, loc.target, f"relationship Id {loc.relationship.id} is not {prefix}<Ek GUID>")
+        if not loc.relationship.id.startswith(prefix) or not is_guid(
+            loc.relationship.id[len(prefix) :]
+        ):
+            ctx.add(
+                "EYP-CMP-018",
+                E,
+                loc.target,
+                f"relationship Id {loc.relationship.id} is not {prefix}<Ek GUID>",
+            )
     if ustveri is None:
         return
-    by_id = {}
+    by_id: dict[str, Located] = {}
     for loc in signed + unsigned:
         prefix = loc.component.rel_id if loc.component else ""
-        by_id[loc.relationship.id[len(prefix):].upper()] = loc
+        by_id[loc.relationship.id[len(prefix) :].upper()] = loc
     dropped = _konulmamis_for_recipient(ctx, ustveri)
     declared = set()
     for ek in ustveri.ekler:
@@ -243,25 +310,52 @@ def _check_ek_parts(ctx: VerifyContext, ustveri: Ustveri | None) -> None:
             continue
         ek_id = ek.id.upper()
         declared.add(ek_id)
-        loc = by_id.get(ek_id)
-        if loc is None or loc.part is None:
+        found = by_id.get(ek_id)
+        if found is None or found.part is None:
             if ek_id in dropped:
-                ctx.add("EYP-EK-001", W, Component.USTVERI.part, f"Ek {ek_id} is absent: not included for this recipient")
+                ctx.add(
+                    "EYP-EK-001",
+                    W,
+                    Component.USTVERI.part,
+                    f"Ek {ek_id} is absent: not included for this recipient",
+                )
             else:
-                ctx.add("EYP-EK-001", E, Component.USTVERI.part, f"DED Ek {ek_id} ({ek.dosya_adi}) has no part in the package")
+                ctx.add(
+                    "EYP-EK-001",
+                    E,
+                    Component.USTVERI.part,
+                    f"DED Ek {ek_id} ({ek.dosya_adi}) has no part in the package",
+                )
             continue
         expected = Component.EK if ek.imzali_mi is True else Component.IMZASIZ_EK
-        if ek.imzali_mi is not None and loc.component is not expected:
-            ctx.add("EYP-EK-003", E, loc.part, f"Ek {ek_id} has ImzaliMi={ek.imzali_mi} but is stored as {loc.component.name if loc.component else '?'}")
-        if ek.dosya_adi and ek.dosya_adi != loc.part.filename:
-            ctx.add("EYP-EK-004", W, loc.part, f"Ek DosyaAdi {ek.dosya_adi} differs from the part file name")
+        if ek.imzali_mi is not None and found.component is not expected:
+            ctx.add(
+                "EYP-EK-003",
+                E,
+                found.part,
+                f"Ek {ek_id} has ImzaliMi={ek.imzali_mi} but is stored as "
+                f"{found.component.name if found.component else '?'}",
+            )
+        if ek.dosya_adi and ek.dosya_adi != found.part.filename:
+            ctx.add(
+                "EYP-EK-004",
+                W,
+                found.part,
+                f"Ek DosyaAdi {ek.dosya_adi} differs from the part file name",
+            )
     for ek_id, loc in by_id.items():
         if ek_id not in declared:
             ctx.add("EYP-EK-002", E, loc.target, f"Ek part without a DED Ek {ek_id} in the Üstveri")
 
 
 # -- coverage ------------------------------------------------------------------------------------
-def _check_coverage(ctx: VerifyContext, part: PartName, manifest: Manifest, ustveri: Ustveri | None, ust_yazi: Located | None) -> None:
+def _check_coverage(
+    ctx: VerifyContext,
+    part: PartName,
+    manifest: Manifest,
+    ustveri: Ustveri | None,
+    ust_yazi: Located | None,
+) -> None:
     v2 = ctx.generation is not Generation.V1
     uris = {u.casefold() for u in manifest.uris}
     required: list[tuple[str, str, int | None]] = []  # (uri, what, official code)
@@ -282,7 +376,11 @@ def _check_coverage(ctx: VerifyContext, part: PartName, manifest: Manifest, ustv
                 if uri not in signed_eks:
                     signed_eks.append(uri)
     required += [(u, "signed Ek", None) for u in signed_eks]
-    rule = {ManifestKind.PARAF_OZETI: "EYP-DIG-013", ManifestKind.PAKET_OZETI: "EYP-DIG-014", ManifestKind.NIHAI_OZET: "EYP-DIG-015"}[kind]
+    rule = {
+        ManifestKind.PARAF_OZETI: "EYP-DIG-013",
+        ManifestKind.PAKET_OZETI: "EYP-DIG-014",
+        ManifestKind.NIHAI_OZET: "EYP-DIG-015",
+    }[kind]
     has_paraf = bool(ctx.components(Component.PARAF_OZETI))
     paraf_sig = _signature_locs(ctx, Component.PARAF_OZETI, Component.PARAF_IMZA)
     if kind in (ManifestKind.PAKET_OZETI, ManifestKind.NIHAI_OZET) and v2:
@@ -307,10 +405,14 @@ def _check_coverage(ctx: VerifyContext, part: PartName, manifest: Manifest, ustv
     for uri, what, code in required:
         if uri.casefold() not in uris:
             ctx.add(rule, E, part, f"{what} ({uri}) is not covered", code)
-    unsigned = [str(loc.part) for loc in ctx.components(Component.IMZASIZ_EK) if loc.part is not None]
+    unsigned = [
+        str(loc.part) for loc in ctx.components(Component.IMZASIZ_EK) if loc.part is not None
+    ]
     for uri in unsigned:
         if uri.casefold() in uris:
-            ctx.add("EYP-DIG-016", E, part, f"{uri} is an unsigned attachment and must not be covered")
+            ctx.add(
+                "EYP-DIG-016", E, part, f"{uri} is an unsigned attachment and must not be covered"
+            )
 
 
 # -- signatures ----------------------------------------------------------------------------------
@@ -319,37 +421,72 @@ def _signature_locs(ctx: VerifyContext, manifest: Component, signature: Componen
     return [r for source in sources for r in ctx.components(signature, source)]
 
 
-def _check_signatures(ctx: VerifyContext, paraf: Located | None, paket: Located | None, nihai: Located | None) -> None:
+def _check_signatures(
+    ctx: VerifyContext, paraf: Located | None, paket: Located | None, nihai: Located | None
+) -> None:
     v2 = ctx.generation is not Generation.V1
     checks = [
-        (Component.PARAF_IMZA, Component.PARAF_OZETI, paraf, "EYP-SIG-003"),
-        (Component.IMZA, Component.PAKET_OZETI, paket, "EYP-SIG-002"),
-        (Component.MUHUR, Component.NIHAI_OZET, nihai, "EYP-SIG-004"),
+        (Component.PARAF_IMZA, paraf, "EYP-SIG-003"),
+        (Component.IMZA, paket, "EYP-SIG-002"),
+        (Component.MUHUR, nihai, "EYP-SIG-004"),
     ]
-    for signature, manifest, manifest_loc, content_rule in checks:
+    for signature, manifest_loc, content_rule in checks:
         if manifest_loc is None or manifest_loc.part is None:
             continue
         found = ctx.components(signature, manifest_loc.part)
         if not found:
             if signature is Component.IMZA:
-                ctx.add("EYP-CMP-014", E, Component.IMZA.part, "the e-signature (ImzaCades.imz) is missing", 17)
+                ctx.add(
+                    "EYP-CMP-014",
+                    E,
+                    Component.IMZA.part,
+                    "the e-signature (ImzaCades.imz) is missing",
+                    17,
+                )
             elif signature is Component.MUHUR:
                 if v2:
-                    ctx.add("EYP-CMP-015", E, Component.MUHUR.part, "the e-seal (MuhurCades.imz) is missing")
+                    ctx.add(
+                        "EYP-CMP-015",
+                        E,
+                        Component.MUHUR.part,
+                        "the e-seal (MuhurCades.imz) is missing",
+                    )
             else:
                 nihai_manifest = ctx.manifests.get("NihaiOzet")
                 if nihai_manifest and nihai_manifest.reference_for(Component.PARAF_IMZA.part):
-                    ctx.add("EYP-SIG-009", W, Component.PARAF_IMZA.part, "the paraf signature is missing although manifests reference it", 32)
+                    ctx.add(
+                        "EYP-SIG-009",
+                        W,
+                        Component.PARAF_IMZA.part,
+                        "the paraf signature is missing although manifests reference it",
+                        32,
+                    )
             continue
         if len(found) > 1:
-            rule = {Component.IMZA: "EYP-CMP-014", Component.MUHUR: "EYP-CMP-015"}.get(signature, "EYP-CMP-016")
-            ctx.add(rule, E, manifest_loc.part, f"{len(found)} {signature.name} relationships; exactly one allowed")
+            rule = {Component.IMZA: "EYP-CMP-014", Component.MUHUR: "EYP-CMP-015"}.get(
+                signature, "EYP-CMP-016"
+            )
+            ctx.add(
+                rule,
+                E,
+                manifest_loc.part,
+                f"{len(found)} {signature.name} relationships; exactly one allowed",
+            )
         loc = found[0]
         if loc.part is None:
             continue
         canonical = MUHUR_V1_PART if (signature is Component.MUHUR and not v2) else signature.part
-        if loc.part.key() != PartName(canonical).key() and not (signature is Component.MUHUR and loc.part.key() in (PartName(MUHUR_V1_PART).key(), PartName(Component.MUHUR.part).key())):
-            ctx.add("EYP-CMP-015" if signature is Component.MUHUR else "EYP-CMP-014", E, loc.part, f"{signature.name} must be stored at {canonical}")
+        if loc.part.key() != PartName(canonical).key() and not (
+            signature is Component.MUHUR
+            and loc.part.key()
+            in (PartName(MUHUR_V1_PART).key(), PartName(Component.MUHUR.part).key())
+        ):
+            ctx.add(
+                "EYP-CMP-015" if signature is Component.MUHUR else "EYP-CMP-014",
+                E,
+                loc.part,
+                f"{signature.name} must be stored at {canonical}",
+            )
         try:
             data = ctx.opc.read(loc.part)
             manifest_bytes = ctx.opc.read(manifest_loc.part)
@@ -361,9 +498,19 @@ def _check_signatures(ctx: VerifyContext, paraf: Located | None, paket: Located 
             ctx.add("EYP-SIG-001", E, loc.part, shape.error)
             continue
         if shape.econtent is None:
-            ctx.add(content_rule, E, loc.part, f"the CMS is detached; it must encapsulate {manifest_loc.part}")
+            ctx.add(
+                content_rule,
+                E,
+                loc.part,
+                f"the CMS is detached; it must encapsulate {manifest_loc.part}",
+            )
         elif shape.econtent != manifest_bytes:
-            ctx.add(content_rule, E, loc.part, f"the encapsulated content differs from the bytes of {manifest_loc.part}")
+            ctx.add(
+                content_rule,
+                E,
+                loc.part,
+                f"the encapsulated content differs from the bytes of {manifest_loc.part}",
+            )
 
 
 # -- NihaiÜstveri --------------------------------------------------------------------------------

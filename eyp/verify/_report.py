@@ -91,7 +91,8 @@ class VerificationReport:
     def to_text(self) -> str:
         lines = [
             f"{self.source}: {'VALID' if self.valid else 'INVALID'}"
-            f" (kind {self.kind or '?'}, version {self.version or '?'}, BelgeId {self.belge_id or '?'})"
+            f" (kind {self.kind or '?'}, version {self.version or '?'}, "
+            f"BelgeId {self.belge_id or '?'})"
         ]
         for name, uris in self.manifests.items():
             lines.append(f"  {name} covers {len(uris)} part(s): {', '.join(uris)}")

@@ -15,17 +15,29 @@ from eyp.verify._report import Severity, VerificationReport
 
 __all__ = ["check_update"]
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W = Severity.ERROR, Severity.WARNING
 _SPOOL = 64 * 1024 * 1024
 
 
-def check_update(ctx: VerifyContext, verify_inner: Callable[[object, int], VerificationReport]) -> None:
+def check_update(
+    ctx: VerifyContext, verify_inner: Callable[[object, int], VerificationReport]
+) -> None:
     ctx.belge_id = ctx.core_identifier
     located = {}
-    for component, code in ((Component.GUNCELLEME_BILGISI, 33), (Component.ORIJINAL_PAKET, 35), (Component.NIHAI_OZET, None)):
+    for component, code in (
+        (Component.GUNCELLEME_BILGISI, 33),
+        (Component.ORIJINAL_PAKET, 35),
+        (Component.NIHAI_OZET, None),
+    ):
         found = ctx.components(component)
         if len(found) != 1 or found[0].part is None:
-            ctx.add("EYP-UPD-001", E, component.part, f"expected exactly one {component.name}, found {len(found)}", code)
+            ctx.add(
+                "EYP-UPD-001",
+                E,
+                component.part,
+                f"expected exactly one {component.name}, found {len(found)}",
+                code,
+            )
         else:
             located[component] = found[0].part
     gb_part = located.get(Component.GUNCELLEME_BILGISI)
@@ -45,7 +57,11 @@ def check_update(ctx: VerifyContext, verify_inner: Callable[[object, int], Verif
             prefetch_digests(ctx, [(nihai, manifest)])
             check_manifest_digests(ctx, nihai, manifest)
             uris = {u.casefold() for u in manifest.uris}
-            needed = [(gb_part, "the GüncellemeBilgisi", 34), (located.get(Component.ORIJINAL_PAKET), "the OrijinalPaket", 36), (ctx.core_part, "the core properties", 24)]
+            needed = [
+                (gb_part, "the GüncellemeBilgisi", 34),
+                (located.get(Component.ORIJINAL_PAKET), "the OrijinalPaket", 36),
+                (ctx.core_part, "the core properties", 24),
+            ]
             for target, what, code in needed:
                 if target is not None and str(target).casefold() not in uris:
                     ctx.add("EYP-DIG-018", E, nihai, f"{what} ({target}) is not covered", code)
@@ -57,9 +73,19 @@ def check_update(ctx: VerifyContext, verify_inner: Callable[[object, int], Verif
             if shape.error:
                 ctx.add("EYP-SIG-001", E, seals[0].part, shape.error)
             elif shape.econtent != ctx.opc.read(nihai):
-                ctx.add("EYP-SIG-004", E, seals[0].part, "the seal does not encapsulate the NihaiÖzet bytes")
+                ctx.add(
+                    "EYP-SIG-004",
+                    E,
+                    seals[0].part,
+                    "the seal does not encapsulate the NihaiÖzet bytes",
+                )
             elif shape.signer_count != 1:
-                ctx.add("EYP-SIG-010", E, seals[0].part, f"the update seal has {shape.signer_count} signers; exactly one allowed")
+                ctx.add(
+                    "EYP-SIG-010",
+                    E,
+                    seals[0].part,
+                    f"the update seal has {shape.signer_count} signers; exactly one allowed",
+                )
     original = located.get(Component.ORIJINAL_PAKET)
     if original is None:
         return
@@ -84,6 +110,16 @@ def _check_guncelleme(ctx: VerifyContext, part: str, bilgi: GuncellemeBilgisi) -
         if item.guncelleme_turu is GuncellemeTuru.GUVENLIK_KODU:
             info = item.guvenlik_kodu_degisiklik_bilgisi
             if info is None:
-                ctx.add("EYP-UPD-003", E, part, f"Guncellemeler[{index}] lacks GuvenlikKoduDegisiklikBilgisi")
+                ctx.add(
+                    "EYP-UPD-003",
+                    E,
+                    part,
+                    f"Guncellemeler[{index}] lacks GuvenlikKoduDegisiklikBilgisi",
+                )
         elif isinstance(item.guncelleme_turu, RawText):
-            ctx.add("EYP-UPD-003", E, part, f"Guncellemeler[{index}]: unknown GuncellemeTuru {item.guncelleme_turu}")
+            ctx.add(
+                "EYP-UPD-003",
+                E,
+                part,
+                f"Guncellemeler[{index}]: unknown GuncellemeTuru {item.guncelleme_turu}",
+            )
