@@ -1,9 +1,82 @@
 """Private keys wherever they live: files (PKCS#12/PEM), smart cards and HSMs (PKCS#11).
 
 Leaf of the import graph (DESIGN.md §1); also home of the exception root
-:class:`EYazismaError`.
+:class:`EYazismaError`. One small interface (:class:`PrivateKey` and its parts :class:`Signer`,
+:class:`Decrypter`, :class:`KeyAgreer`) with two implementations: :class:`SoftwareKey`
+(:func:`load_pkcs12`, :func:`load_pem`) and :class:`keys.pkcs11.Pkcs11Key`. The PKCS#11 side
+lives in the :mod:`keys.pkcs11` subpackage so importing ``keys`` does not load python-pkcs11.
 """
 
-from keys.errors import EYazismaError, KeysError
+from keys._certs import (
+    CertificateInfo,
+    CertificateRole,
+    QcType,
+    classify_certificate,
+    select_certificate,
+)
+from keys._mechanisms import (
+    DecryptPadding,
+    HashAlgorithm,
+    KeyAlgorithm,
+    KeyType,
+    SignatureMechanism,
+)
+from keys._protocols import Decrypter, KeyAgreer, KeyHolder, PrivateKey, Signer
+from keys._software import SoftwareKey, load_pem, load_pkcs12
+from keys.errors import (
+    AmbiguousCertificateError,
+    DecryptionError,
+    EYazismaError,
+    KeyFileError,
+    KeyNotFoundError,
+    KeysError,
+    ModuleLoadError,
+    PinCancelledError,
+    PinError,
+    PinFinalTryError,
+    PinLockedError,
+    SignatureCheckError,
+    TokenError,
+    TokenNotFoundError,
+    UnsupportedMechanismError,
+    WeakAlgorithmError,
+    WrongPinError,
+)
 
-__all__ = ["EYazismaError", "KeysError"]
+__all__ = [
+    "AmbiguousCertificateError",
+    "CertificateInfo",
+    "CertificateRole",
+    "DecryptPadding",
+    "Decrypter",
+    "DecryptionError",
+    "EYazismaError",
+    "HashAlgorithm",
+    "KeyAgreer",
+    "KeyAlgorithm",
+    "KeyFileError",
+    "KeyHolder",
+    "KeyNotFoundError",
+    "KeyType",
+    "KeysError",
+    "ModuleLoadError",
+    "PinCancelledError",
+    "PinError",
+    "PinFinalTryError",
+    "PinLockedError",
+    "PrivateKey",
+    "QcType",
+    "SignatureCheckError",
+    "SignatureMechanism",
+    "Signer",
+    "SoftwareKey",
+    "TokenError",
+    "TokenNotFoundError",
+    "UnsupportedMechanismError",
+    "WeakAlgorithmError",
+    "WrongPinError",
+    "classify_certificate",
+    "load_pem",
+    "load_pkcs12",
+    "select_certificate",
+]

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from types import ModuleType
 
-from eyazisma.cli import _package
+from eyazisma.cli import _package, _timestamp, _tokens
 
-MODULES: tuple[ModuleType, ...] = (_package,)
+MODULES: tuple[ModuleType, ...] = (_package, _timestamp, _tokens)

@@ -275,7 +275,7 @@ _CKF_OS_LOCKING_OK = 0x2
 
 
 class _InitArgs(ctypes.Structure):
-    _fields_ = (  # noqa: RUF012 - ctypes layout of CK_C_INITIALIZE_ARGS
+    _fields_ = (  # ctypes layout of CK_C_INITIALIZE_ARGS
         ("CreateMutex", ctypes.c_void_p),
         ("DestroyMutex", ctypes.c_void_p),
         ("LockMutex", ctypes.c_void_p),
@@ -289,7 +289,7 @@ _CK_FN = ctypes.CFUNCTYPE(ctypes.c_ulong, ctypes.c_void_p)
 
 
 class _FunctionListHead(ctypes.Structure):
-    _fields_ = (  # noqa: RUF012 - head of CK_FUNCTION_LIST
+    _fields_ = (  # head of CK_FUNCTION_LIST
         ("major", ctypes.c_ubyte),
         ("minor", ctypes.c_ubyte),
         ("C_Initialize", ctypes.c_void_p),
