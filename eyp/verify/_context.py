@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 from eyp._digests import MultiHasher
 from eyp._locate import Located, locate
@@ -15,6 +19,7 @@ from eyp.verify._report import Finding, Severity
 __all__ = ["Recipient", "VerifyContext"]
 
 E, W = Severity.ERROR, Severity.WARNING
+_SPOOL = 64 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,16 @@ class VerifyContext:
         except EypError as exc:
             self.add("EYP-OPC-005", E, part, str(exc))
             return None
+
+    @contextlib.contextmanager
+    def spooled(self, part: PartName) -> Iterator[BinaryIO]:
+        """A seekable copy of ``part`` (an embedded package): in memory up to 64 MiB, then on
+        disk, so memory does not grow with the embedded package's size."""
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL) as spool:
+            for chunk in self.opc.zip.iter_chunks(part):
+                spool.write(chunk)
+            spool.seek(0)
+            yield spool  # type: ignore[misc]  # SpooledTemporaryFile is a binary stream
 
     def digests(
         self, part: PartName, algorithms: set[DigestAlgorithm]

@@ -7,7 +7,6 @@ package is then verified recursively and its NihaiÖzet compared with the outer 
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 
 from eyp._envelope_shape import envelope_kind
@@ -22,7 +21,6 @@ from eyp.verify._report import Severity, VerificationReport
 __all__ = ["check_encrypted"]
 
 E, W = Severity.ERROR, Severity.WARNING
-_SPOOL = 64 * 1024 * 1024
 
 
 def check_encrypted(
@@ -111,10 +109,7 @@ def check_encrypted(
         part,
         "the content is NOT encrypted: it is a plain package (not CMS EnvelopedData)",
     )
-    with tempfile.SpooledTemporaryFile(max_size=_SPOOL) as spool:
-        for chunk in ctx.opc.zip.iter_chunks(part):
-            spool.write(chunk)
-        spool.seek(0)
+    with ctx.spooled(part) as spool:
         inner = verify_inner(spool, ctx.depth + 1)
         ctx.inner_reports.append(inner)
         _compare_summaries(ctx, spool, outer_summary, summary_component, hedef)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Callable
 
 from eyp._cms_shape import inspect_signed_data
@@ -16,7 +15,6 @@ from eyp.verify._report import Severity, VerificationReport
 __all__ = ["check_update"]
 
 E, W = Severity.ERROR, Severity.WARNING
-_SPOOL = 64 * 1024 * 1024
 
 
 def check_update(
@@ -91,10 +89,7 @@ def check_update(
         return
     if original.extension not in ("eyp", "eypg"):
         ctx.add("EYP-UPD-002", E, original, "the OrijinalPaket must be a .eyp or .eypg")
-    with tempfile.SpooledTemporaryFile(max_size=_SPOOL) as spool:
-        for chunk in ctx.opc.zip.iter_chunks(original):
-            spool.write(chunk)
-        spool.seek(0)
+    with ctx.spooled(original) as spool:
         inner = verify_inner(spool, ctx.depth + 1)
     ctx.inner_reports.append(inner)
     if inner.kind == "eyps":
