@@ -16,6 +16,7 @@ from eyp import (
     EncryptedPackageBuilder,
     EypBuilder,
     EypPackage,
+    Stage,
     UpdateBuilder,
     recipient_copy,
     verify_package,
@@ -84,7 +85,11 @@ def test_signing_steps_hand_out_the_exact_manifest_bytes(tmp_path: Path) -> None
         assert manifest.id == session.belge_id
         with pytest.raises(BuildError, match="other bytes"):
             session.add_signature(sign_attached(paket + b" "))
-        session.stage = type(session.stage).PAKET_OZETI  # the failed step must not advance
+        with pytest.raises(BuildError, match="not a CMS"):
+            session.add_signature(b"\x00\x01\x02")
+        assert session.stage is Stage.PAKET_OZETI  # a refused signature changes nothing
+        session.add_signature(sign_attached(paket))
+        assert session.stage is Stage.IMZA
     with builder_with_files(tmp_path).open(tmp_path / "q.eyp") as session:
         paket = session.paket_ozeti()
         with pytest.raises(BuildError, match="detached"):

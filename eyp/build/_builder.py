@@ -112,7 +112,7 @@ class EypBuilder:
             )
         elif source is not None:
             raise BuildError(f"Ek {ek_id} is {ek.tur}: it has no file in the package")
-        ekler = tuple(e for e in self.ustveri.ekler if normalize_guid(e.id) != ek_id) + (ek,)
+        ekler = (*(e for e in self.ustveri.ekler if normalize_guid(e.id) != ek_id), ek)
         files = tuple((i, f) for i, f in self.ek_files if i != ek_id)
         if ek.tur is EkTuru.DED:
             files += ((ek_id, file),)

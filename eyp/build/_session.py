@@ -139,7 +139,13 @@ class EypSession:
         manifest = Manifest.build(kind, identifier or self.belge_id, references)
         return manifest.to_xml()
 
-    def _add_signature(self, component: Component, manifest: Component, cms: bytes) -> None:
+    def _add_signature(
+        self, component: Component, manifest: Component, cms: bytes, stages: tuple[Stage, Stage]
+    ) -> None:
+        """Check ``cms`` against the manifest bytes, then advance; a refused CMS changes nothing."""
+        expected, new = stages
+        if self.stage is not expected:
+            self._advance((expected,), new, component.name)
         shape = inspect_signed_data(cms)
         if shape.error is not None:
             raise BuildError(f"{component.part}: {shape.error}")
@@ -153,6 +159,7 @@ class EypSession:
                 f"{component.part}: the CMS encapsulates other bytes than {manifest.part}; sign "
                 "exactly the bytes returned by the previous step"
             )
+        self._advance((expected,), new, component.name)
         self._parts.write(component.part, cms, IMZ_CONTENT_TYPE)
         self._bytes[component] = cms
         self._relate(component, component.part, source=manifest.part)
@@ -169,8 +176,9 @@ class EypSession:
 
     def add_paraf_signature(self, cms: bytes) -> None:
         """Store the paraf CMS (P4 CAdES X-Long over the ParafÖzeti bytes, eyp.md §8.3)."""
-        self._advance((Stage.PARAF_OZETI,), Stage.PARAF_IMZA, "the paraf signature")
-        self._add_signature(Component.PARAF_IMZA, Component.PARAF_OZETI, cms)
+        self._add_signature(
+            Component.PARAF_IMZA, Component.PARAF_OZETI, cms, (Stage.PARAF_OZETI, Stage.PARAF_IMZA)
+        )
 
     def paket_ozeti(self) -> bytes:
         """Write the PaketÖzeti and return its bytes for the e-signature (eyp.md §7.2)."""
@@ -185,8 +193,9 @@ class EypSession:
 
     def add_signature(self, cms: bytes) -> None:
         """Store the e-signature CMS over the PaketÖzeti bytes (serial/parallel signers inside)."""
-        self._advance((Stage.PAKET_OZETI,), Stage.IMZA, "the e-signature")
-        self._add_signature(Component.IMZA, Component.PAKET_OZETI, cms)
+        self._add_signature(
+            Component.IMZA, Component.PAKET_OZETI, cms, (Stage.PAKET_OZETI, Stage.IMZA)
+        )
 
     def add_nihai_ustveri(
         self, nihai_ustveri: NihaiUstveri, *, allow_unsigned: bool = False
@@ -237,8 +246,9 @@ class EypSession:
 
     def add_seal(self, cms: bytes) -> None:
         """Store the institution e-seal (P4 CAdES-A over the NihaiÖzet bytes)."""
-        self._advance((Stage.NIHAI_OZET,), Stage.MUHUR, "the e-seal")
-        self._add_signature(Component.MUHUR, Component.NIHAI_OZET, cms)
+        self._add_signature(
+            Component.MUHUR, Component.NIHAI_OZET, cms, (Stage.NIHAI_OZET, Stage.MUHUR)
+        )
 
     def save(self, *, allow_unsealed: bool = False) -> None:
         """Write relationships and content types and move the package into place atomically."""

@@ -148,7 +148,8 @@ class UpdateSession:
         shape = inspect_signed_data(cms)
         if shape.error or shape.econtent != self._nihai:
             raise BuildError(
-                f"the update seal must be a CMS encapsulating the NihaiÖzet bytes ({shape.error or 'content differs'})"
+                "the update seal must be a CMS encapsulating the NihaiÖzet bytes "
+                f"({shape.error or 'content differs'})"
             )
         if shape.signer_count != 1:
             raise BuildError(
