@@ -15,7 +15,5 @@ if __name__ == "__main__":
     failed = 0
     for script in sorted(HERE.glob("bench_*.py")):
         print(f"\n### {script.name}", flush=True)
-        failed |= subprocess.run(
-            [sys.executable, str(script), *sys.argv[1:2]], check=False
-        ).returncode
+        failed |= subprocess.run([sys.executable, str(script)], check=False).returncode
     sys.exit(1 if failed else 0)
