@@ -14,43 +14,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from eyazisma.testing.packages import minimal_nihai_ustveri, minimal_ustveri
 from eyp import EypBuilder, verify_package
-from eyp.model import (
-    Dagitim,
-    DagitimTuru,
-    DogrulamaBilgisi,
-    DotNetDateTime,
-    Ek,
-    EkTuru,
-    GercekSahis,
-    GuvenlikKodu,
-    Imza,
-    Ivedilik,
-    Kisi,
-    KurumKurulus,
-    NihaiUstveri,
-    Ustveri,
-    new_guid,
-)
+from eyp.model import Ek, EkTuru, new_guid
 
 
 def run(attachment: Path, out: Path) -> dict[str, float]:
-    ustveri = Ustveri(
-        belge_id=new_guid(),
-        konu="Büyük ek",
-        guvenlik_kodu=GuvenlikKodu.YOK,
-        mime_turu="application/pdf",
-        dagitim_listesi=(
-            Dagitim(
-                party=KurumKurulus(kkk="24301050"),
-                ivedilik=Ivedilik.NRM,
-                dagitim_turu=DagitimTuru.GRG,
-            ),
-        ),
-        olusturan=KurumKurulus(kkk="82223362"),
-        dosya_adi="ustyazi.pdf",
-        dogrulama_bilgisi=DogrulamaBilgisi("https://www.turkiye.gov.tr/belge-dogrulama"),
-    )
+    ustveri = minimal_ustveri("Büyük ek")
     ek = Ek(
         id=new_guid(),
         tur=EkTuru.DED,
@@ -64,15 +34,10 @@ def run(attachment: Path, out: Path) -> dict[str, float]:
         .with_ust_yazi(b"%PDF-1.4 small cover letter", file_name="ustyazi.pdf")
         .with_ek(ek, attachment)
     )
-    nihai = NihaiUstveri(
-        tarih=DotNetDateTime.now_local(),
-        belge_no="1",
-        belge_imzalar=(Imza(imzalayan=GercekSahis(kisi=Kisi(ilk_adi="A", soyadi="B"))),),
-    )
     start = time.perf_counter()
     with builder.open(out) as session:
         session.paket_ozeti()
-        session.add_nihai_ustveri(nihai, allow_unsigned=True)
+        session.add_nihai_ustveri(minimal_nihai_ustveri(), allow_unsigned=True)
         session.nihai_ozet()
         session.save(allow_unsealed=True)
     built = time.perf_counter()

@@ -7,7 +7,7 @@ SHA-384 then SHA-512. 1.x manifests carry one digest, SHA-256 by default.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -50,11 +50,3 @@ class MultiHasher:
 
     def digests(self) -> dict[DigestAlgorithm, bytes]:
         return {alg: h.digest() for alg, h in zip(self.algorithms, self._hashes, strict=True)}
-
-    @classmethod
-    def of_bytes(
-        cls, data: bytes, algorithms: Sequence[DigestAlgorithm]
-    ) -> dict[DigestAlgorithm, bytes]:
-        hasher = cls(algorithms)
-        hasher.update(data)
-        return hasher.digests()

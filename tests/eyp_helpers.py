@@ -17,24 +17,12 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs7
 from cryptography.x509.oid import NameOID
 
-from eyp import EypBuilder
-from eyp.model import (
-    Dagitim,
-    DagitimTuru,
-    DogrulamaBilgisi,
-    DotNetDateTime,
-    Ek,
-    EkTuru,
-    GercekSahis,
-    GuvenlikKodu,
-    Imza,
-    Ivedilik,
-    Kisi,
-    KurumKurulus,
-    NihaiUstveri,
-    Ustveri,
-    new_guid,
+from eyazisma.testing.packages import (
+    minimal_nihai_ustveri,
+    minimal_ustveri,
 )
+from eyp import EypBuilder
+from eyp.model import Ek, EkTuru, new_guid
 
 
 @cache
@@ -79,37 +67,6 @@ def sign_detached(data: bytes) -> bytes:
     )
 
 
-KKK_SENDER = "82223362"
-KKK_RECIPIENT = "24301050"
-
-
-def sample_ustveri() -> Ustveri:
-    return Ustveri(
-        belge_id=new_guid(),
-        konu="Test yazısı",
-        guvenlik_kodu=GuvenlikKodu.YOK,
-        mime_turu="application/pdf",
-        dagitim_listesi=(
-            Dagitim(
-                party=KurumKurulus(kkk=KKK_RECIPIENT, adi="Adalet Bakanlığı"),
-                ivedilik=Ivedilik.NRM,
-                dagitim_turu=DagitimTuru.GRG,
-            ),
-        ),
-        olusturan=KurumKurulus(kkk=KKK_SENDER, adi="Örnek Kurum"),
-        dosya_adi="ustyazi.pdf",
-        dogrulama_bilgisi=DogrulamaBilgisi("https://www.turkiye.gov.tr/belge-dogrulama"),
-    )
-
-
-def nihai_ustveri() -> NihaiUstveri:
-    return NihaiUstveri(
-        tarih=DotNetDateTime.now_local(),
-        belge_no="E-82223362-010-1",
-        belge_imzalar=(Imza(imzalayan=GercekSahis(kisi=Kisi(ilk_adi="Ayşe", soyadi="Yılmaz"))),),
-    )
-
-
 def ded_ek(sira: int, name: str, signed: bool = True, mime: str = "application/pdf") -> Ek:
     return Ek(
         id=new_guid(),
@@ -136,7 +93,7 @@ def builder_with_files(tmp: Path, *, konulmamis_signed: bool = False) -> EypBuil
         referans="https://example.org/x.pdf",
         imzali_mi=False,
     )
-    ustveri = sample_ustveri()
+    ustveri = minimal_ustveri()
     if konulmamis_signed:
         dagitim = dataclasses.replace(ustveri.dagitim_listesi[0], konulmamis_ek_listesi=(ek1.id,))
         ustveri = dataclasses.replace(ustveri, dagitim_listesi=(dagitim,), ekler=(ek1,))
@@ -155,7 +112,7 @@ def build_signed_package(tmp: Path, out: Path, builder: EypBuilder | None = None
     with builder.open(out) as session:
         session.add_paraf_signature(sign_attached(session.paraf_ozeti()))
         session.add_signature(sign_attached(session.paket_ozeti()))
-        session.add_nihai_ustveri(nihai_ustveri())
+        session.add_nihai_ustveri(minimal_nihai_ustveri())
         session.add_seal(sign_attached(session.nihai_ozet()))
         session.save()
     return out

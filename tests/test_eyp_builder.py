@@ -3,16 +3,22 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import io
 import zipfile
 from pathlib import Path
 
 import pytest
 from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
+from cryptography.x509.oid import NameOID
 
+from eyazisma.testing.packages import KKK_RECIPIENT, minimal_nihai_ustveri
 from eyp import (
     BuildError,
+    Component,
     EncryptedPackageBuilder,
     EypBuilder,
     EypPackage,
@@ -36,10 +42,8 @@ from eyp.model import (
     new_guid,
 )
 from tests.eyp_helpers import (
-    KKK_RECIPIENT,
     build_signed_package,
     builder_with_files,
-    nihai_ustveri,
     sign_attached,
     sign_detached,
 )
@@ -68,13 +72,7 @@ def test_full_lifecycle_package_is_valid(tmp_path: Path) -> None:
         ustveri = package.ustveri
         assert ustveri is not None and ustveri.dosya_adi == "ustyazi.pdf"
         assert [e.dosya_adi for e in ustveri.ekler][:2] == ["EkBir.pdf", "not.txt"]
-        assert package.open_signature(package_component("MUHUR")) is not None
-
-
-def package_component(name: str):  # type: ignore[no-untyped-def]
-    from eyp import Component
-
-    return Component[name]
+        assert package.open_signature(Component.MUHUR) is not None
 
 
 def test_signing_steps_hand_out_the_exact_manifest_bytes(tmp_path: Path) -> None:
@@ -103,7 +101,7 @@ def test_lifecycle_order_is_enforced(tmp_path: Path) -> None:
         with pytest.raises(BuildError, match="lifecycle"):
             session.nihai_ozet()
         with pytest.raises(BuildError, match="lifecycle"):
-            session.add_nihai_ustveri(nihai_ustveri())  # no e-signature yet
+            session.add_nihai_ustveri(minimal_nihai_ustveri())  # no e-signature yet
         session.paket_ozeti()
         with pytest.raises(BuildError, match="lifecycle"):
             session.paraf_ozeti()
@@ -160,7 +158,7 @@ def test_streams_are_hashed_while_written(tmp_path: Path) -> None:
         digests = session.digests_of("/Ekler/akis.bin")
         assert digests[DigestAlgorithm.SHA512] == DigestAlgorithm.SHA512.digest(payload)
         session.add_signature(sign_attached(session.paket_ozeti()))
-        session.add_nihai_ustveri(nihai_ustveri())
+        session.add_nihai_ustveri(minimal_nihai_ustveri())
         session.add_seal(sign_attached(session.nihai_ozet()))
         session.save()
     assert verify_package(tmp_path / "p.eyp").valid
@@ -230,11 +228,6 @@ def test_update_of_encrypted_package_is_refused(tmp_path: Path, samples_dir: Pat
 
 def test_encrypted_container_round_trip(tmp_path: Path) -> None:
     inner = build_signed_package(tmp_path, tmp_path / "i.eyp")
-    import datetime
-
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.asymmetric import rsa
-    from cryptography.x509.oid import NameOID
 
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "kurum şifreleme")])
@@ -253,7 +246,7 @@ def test_encrypted_container_round_trip(tmp_path: Path) -> None:
         pkcs7.PKCS7EnvelopeBuilder()
         .set_data(inner.read_bytes())
         .add_recipient(rsa_cert)
-        .encrypt(serialization_der(), [pkcs7.PKCS7Options.Binary])
+        .encrypt(serialization.Encoding.DER, [pkcs7.PKCS7Options.Binary])
     )
     out = tmp_path / "x.eyps"
     EncryptedPackageBuilder.for_inner(inner, envelope).save(out)
@@ -270,14 +263,42 @@ def test_encrypted_container_round_trip(tmp_path: Path) -> None:
     assert not (tmp_path / "y.eyps").exists()
 
 
-def serialization_der():  # type: ignore[no-untyped-def]
-    from cryptography.hazmat.primitives import serialization
-
-    return serialization.Encoding.DER
-
-
 def test_ustveri_of_built_package_round_trips(tmp_path: Path) -> None:
     out = build_signed_package(tmp_path, tmp_path / "p.eyp")
     with zipfile.ZipFile(out) as zf:
         data = zf.read("Ustveri/Ustveri.xml")
     assert Ustveri.from_xml(data).to_xml() == data
+
+
+def test_harici_reference_goes_into_paket_ozeti_only(tmp_path: Path) -> None:
+    remote = b"%PDF-1.4 a document kept elsewhere"
+    digests = {alg: alg.digest(remote) for alg in (DigestAlgorithm.SHA384, DigestAlgorithm.SHA512)}
+    builder = builder_with_files(tmp_path).with_harici_reference(
+        "https://example.org/d.pdf", digests
+    )
+    out = build_signed_package(tmp_path, tmp_path / "p.eyp", builder)
+    report = verify_package(out)
+    assert report.valid, report.to_text()
+    assert "https://example.org/d.pdf" in report.manifests["PaketOzeti"]
+    assert "https://example.org/d.pdf" not in report.manifests["NihaiOzet"]
+    with EypPackage(out) as package:
+        paket = package.manifest(ManifestKind.PAKET_OZETI)
+        assert paket is not None
+        ref = paket.reference_for("https://example.org/d.pdf")
+        assert ref is not None
+        assert ref.digest(DigestAlgorithm.SHA512) == digests[DigestAlgorithm.SHA512]
+
+
+def test_fixed_core_name_makes_reproducible_part_names(tmp_path: Path) -> None:
+    builder = builder_with_files(tmp_path).with_options(
+        core_name=("0123456789abcdef0123456789abcdef", "R0123456789abcdef"),
+        revision="test/1",
+    )
+    out = build_signed_package(tmp_path, tmp_path / "p.eyp", builder)
+    with zipfile.ZipFile(out) as zf:
+        core = zf.read(
+            "package/services/metadata/core-properties/0123456789abcdef0123456789abcdef.psmdcp"
+        )
+        assert b'Id="R0123456789abcdef"' in zf.read("_rels/.rels")
+    assert b"<revision>test/1</revision>" in core
+    assert verify_package(out).valid

@@ -68,9 +68,6 @@ class PartName(str):
         return resolve_target(self.folder, target)
 
 
-PACKAGE_ROOT = "/"
-
-
 def resolve_target(base_folder: str, target: str) -> PartName:
     """Resolve ``target`` against ``base_folder`` (``/`` for package relationships).
 

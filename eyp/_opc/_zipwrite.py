@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO, Protocol
 
 from eyp._opc._partname import PartName
-from eyp.errors import EypError, PackageFormatError
+from eyp.errors import EypError
 
 __all__ = ["Compression", "Hasher", "PartSource", "ZipWriter"]
 
@@ -190,8 +190,6 @@ def _chunks(stream: Any) -> Iterable[bytes]:
     try:
         while chunk := stream.read(_CHUNK):
             yield bytes(chunk)
-    except PackageFormatError:
-        raise
     except OSError as exc:
         raise EypError(f"reading the part source failed: {exc}") from exc
 

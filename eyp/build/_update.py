@@ -17,7 +17,8 @@ from typing import BinaryIO
 from eyp._cms_shape import inspect_signed_data
 from eyp._digests import DEFAULT_DIGESTS, DigestPolicy
 from eyp._names import IMZ_CONTENT_TYPE, XML_CONTENT_TYPE, ZIP_CONTENT_TYPE, Component, PackageKind
-from eyp._opc import Compression, OpcPackage, ZipWriter
+from eyp._opc import Compression, ZipWriter
+from eyp._read import EypPackage
 from eyp.build._common import PartsWriter
 from eyp.errors import BuildError, EypError
 from eyp.model import (
@@ -29,7 +30,6 @@ from eyp.model import (
     Manifest,
     ManifestKind,
     PackageCategory,
-    Ustveri,
     creator_display_name,
     new_guid,
 )
@@ -55,25 +55,14 @@ class UpdateBuilder:
         return UpdateSession(self, target)
 
 
-def _original_kind_and_creator(path: Path) -> tuple[str, str | None]:
+def _original_kind_and_creator(path: Path) -> tuple[PackageKind | None, str | None]:
+    """Kind of the original and the creator shown in the update's core (eyp.md §10)."""
     try:
-        with OpcPackage(path) as opc:
-            kind, creator = "eyp", None
-            for rel in opc.relationships():
-                if rel.type == Component.SIFRELI_ICERIK.rel_type:
-                    kind = "eyps"
-                if rel.type == Component.ORIJINAL_PAKET.rel_type:
-                    kind = "eypg"
-            for rel in opc.relationships():
-                if rel.type == Component.USTVERI.rel_type:
-                    ustveri = Ustveri.from_xml(opc.read(rel.target_part))
-                    if ustveri.olusturan is not None:
-                        creator = creator_display_name(ustveri.olusturan)
-            if creator is None:
-                for rel in opc.relationships():
-                    if rel.type.endswith("/core-properties"):
-                        creator = CoreProperties.from_xml(opc.read(rel.target_part)).creator
-            return kind, creator
+        with EypPackage(path) as original:
+            ustveri = original.ustveri
+            if ustveri is not None and ustveri.olusturan is not None:
+                return original.kind, creator_display_name(ustveri.olusturan)
+            return original.kind, original.core.creator if original.core else None
     except EypError as exc:
         raise BuildError(f"{path}: the original package is unreadable: {exc}") from exc
 
@@ -87,7 +76,7 @@ class UpdateSession:
         if extension not in (".eyp", ".eypg"):
             raise BuildError(f"{original}: the original must be a .eyp or .eypg file (eyp.md §3.5)")
         kind, creator = _original_kind_and_creator(original)
-        if kind == "eyps":
+        if kind is PackageKind.EYPS:
             raise BuildError(
                 f"{original}: an encrypted package cannot be the original of an update"
             )

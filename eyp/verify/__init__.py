@@ -48,10 +48,8 @@ def _verify(
 
         def inner(stream: object, new_depth: int) -> VerificationReport:
             if new_depth > _MAX_DEPTH:
-                raise_depth = Finding(
-                    "EYP-UPD-002", Severity.ERROR, "/", "packages nested too deeply"
-                )
-                return VerificationReport("<nested>", None, None, None, (raise_depth,))
+                too_deep = Finding("EYP-UPD-002", Severity.ERROR, "/", "packages nested too deeply")
+                return VerificationReport("<nested>", None, None, None, (too_deep,))
             return _verify(stream, recipient, limits, new_depth)  # type: ignore[arg-type]
 
         check_container(ctx)
