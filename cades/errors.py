@@ -15,9 +15,12 @@ from keys.errors import EYazismaError
 
 __all__ = [
     "CadesError",
+    "CadesFormatError",
     "CrlError",
     "OcspError",
     "RevocationError",
+    "SignerCertificateError",
+    "SigningError",
     "TimestampAuthenticationError",
     "TimestampConfigError",
     "TimestampError",
@@ -28,6 +31,7 @@ __all__ = [
     "TimestampResponseError",
     "TimestampTimeoutError",
     "TimestampVerificationError",
+    "UpgradeError",
 ]
 
 _EXIT_INVALID = 1
@@ -40,6 +44,32 @@ class CadesError(EYazismaError):
 
     code = "CADES"
     exit_code = _EXIT_INVALID
+
+
+class CadesFormatError(CadesError):
+    """The bytes are not a CMS SignedData we can work on (malformed/truncated ASN.1, §4.2)."""
+
+    code = "CADES_FORMAT"
+
+
+class SigningError(CadesError):
+    """A signature could not be created (key, algorithm or self-check failure, §3.11 rule 7)."""
+
+    code = "CADES_SIGN"
+
+
+class SignerCertificateError(SigningError):
+    """The signer certificate may not sign now (validity, revocation, kind; §2.6)."""
+
+    code = "CADES_SIGNER_CERT"
+    exit_code = _EXIT_USAGE
+
+
+class UpgradeError(CadesError):
+    """A signature could not be upgraded; the input is unchanged (§3.5–§3.9)."""
+
+    code = "CADES_UPGRADE"
+    exit_code = _EXIT_NETWORK
 
 
 class TimestampError(CadesError):
