@@ -17,6 +17,7 @@ from eyp._read import EypPackage, PartInfo
 from eyp._recipient import recipient_copy
 from eyp.build import EypBuilder, EypSession, FileInput, Stage
 from eyp.build._encrypted import EncryptedPackageBuilder, InnerSummary, read_inner_summary
+from eyp.build._resume import DraftState, read_draft_state, resume_session
 from eyp.build._update import UpdateBuilder, UpdateSession
 from eyp.errors import (
     BuildError,
@@ -33,6 +34,7 @@ __all__ = [
     "Component",
     "Compression",
     "DigestPolicy",
+    "DraftState",
     "EncryptedPackageBuilder",
     "EypBuilder",
     "EypError",
@@ -54,7 +56,9 @@ __all__ = [
     "VerificationReport",
     "XmlError",
     "ZipLimits",
+    "read_draft_state",
     "read_inner_summary",
     "recipient_copy",
+    "resume_session",
     "verify_package",
 ]

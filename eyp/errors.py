@@ -14,6 +14,7 @@ __all__ = [
     "EypError",
     "ModelError",
     "PackageFormatError",
+    "SigningRefusedError",
     "UnsafePackageError",
     "XmlError",
 ]
@@ -53,3 +54,14 @@ class BuildError(EypError):
     """The builder was used out of the lifecycle order of Teknik Rehber §1.2, or inputs conflict."""
 
     code = "EYP_BUILD"
+
+
+class SigningRefusedError(EypError):
+    """A signature step was refused before the key was used (signatures.md §2.6).
+
+    The certificate is of the wrong kind for the role (§1.8), expired, revoked, or the package is
+    not at a stage where this signature belongs (eyp.md §1.2). The message names the reason.
+    """
+
+    code = "EYP_SIGNING_REFUSED"
+    exit_code = 2

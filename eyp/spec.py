@@ -41,7 +41,13 @@ from eyp.model import (
     new_guid,
 )
 
-__all__ = ["DEFAULT_DOGRULAMA_ADRESI", "PackageSpec", "build_draft", "load_spec"]
+__all__ = [
+    "DEFAULT_DOGRULAMA_ADRESI",
+    "PackageSpec",
+    "build_draft",
+    "build_signing_draft",
+    "load_spec",
+]
 
 DEFAULT_DOGRULAMA_ADRESI = "https://www.turkiye.gov.tr/belge-dogrulama"
 
@@ -55,7 +61,8 @@ class PackageSpec:
     """A loaded spec: the builder (content) plus what the later lifecycle steps need."""
 
     builder: EypBuilder
-    nihai_ustveri: NihaiUstveri
+    #: ``None`` when the spec has no ``nihai_ustveri`` section (signing drafts derive it, §5.3).
+    nihai_ustveri: NihaiUstveri | None
     paraf: bool
 
 
@@ -206,7 +213,9 @@ def spec_from_mapping(data: Mapping[str, Any], base: Path) -> PackageSpec:
     )
     for ek, source in ek_models:
         builder = builder.with_ek(ek, source)
-    nihai = data.get("nihai_ustveri") or {}
+    if data.get("nihai_ustveri") is None:
+        return PackageSpec(builder, None, bool(data.get("paraf", True)))
+    nihai = data["nihai_ustveri"]
     signers = nihai.get("imzalayanlar") or []
     if not signers:
         raise SpecError(
@@ -234,6 +243,11 @@ def spec_from_mapping(data: Mapping[str, Any], base: Path) -> PackageSpec:
 
 def build_draft(spec: PackageSpec, target: str | os.PathLike[str] | BinaryIO) -> str:
     """Write the unsigned, fully digested package; returns its BelgeId."""
+    if spec.nihai_ustveri is None:
+        raise SpecError(
+            "spec: an unsigned complete package needs a nihai_ustveri section (belge_no, "
+            "imzalayanlar); for a package to be signed, create a signing draft instead"
+        )
     with spec.builder.open(target) as session:
         if spec.paraf:
             session.paraf_ozeti()
@@ -241,4 +255,15 @@ def build_draft(spec: PackageSpec, target: str | os.PathLike[str] | BinaryIO) ->
         session.add_nihai_ustveri(spec.nihai_ustveri, allow_unsigned=True)
         session.nihai_ozet()
         session.save(allow_unsealed=True)
+        return session.belge_id
+
+
+def build_signing_draft(spec: PackageSpec, target: str | os.PathLike[str] | BinaryIO) -> str:
+    """Write a draft holding only the content (Üstveri, ÜstYazı, Ekler); returns its BelgeId.
+
+    ``eyazisma sign`` (paraf and e-signature) and ``eyazisma seal`` continue it; the
+    NihaiÜstveri is derived from the signatures at sealing time (signatures.md §2.5).
+    """
+    with spec.builder.open(target) as session:
+        session.save_draft()
         return session.belge_id

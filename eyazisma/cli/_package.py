@@ -17,7 +17,7 @@ import yaml
 
 from eyp import EypPackage, PackageFormatError, verify_package
 from eyp.errors import BuildError
-from eyp.spec import build_draft, load_spec
+from eyp.spec import build_draft, build_signing_draft, load_spec
 
 __all__ = ["register"]
 
@@ -51,6 +51,11 @@ def register(subparsers: Any) -> None:
         help="signer 'Ad Soyad' for the NihaiÜstveri (repeatable)",
     )
     create.add_argument("--belge-no", default="TASLAK", help="document number (default: TASLAK)")
+    create.add_argument(
+        "--draft",
+        action="store_true",
+        help="write a signing draft (content only) for 'eyazisma sign' and 'eyazisma seal'",
+    )
     create.set_defaults(handler=_create)
 
     inspect = subparsers.add_parser("inspect", help="show what a package contains")
@@ -79,7 +84,7 @@ def _simple_spec(args: argparse.Namespace, folder: Path) -> Path:
     ]
     if not args.dagitim_kkk:
         missing.append("--dagitim-kkk")
-    if not args.imzalayan:
+    if not args.imzalayan and not args.draft:
         missing.append("--imzalayan (the NihaiÜstveri lists every signer, Teknik Rehber §5.3)")
     if missing:
         raise BuildError("create without --spec needs " + ", ".join(missing), code="USAGE")
@@ -95,8 +100,9 @@ def _simple_spec(args: argparse.Namespace, folder: Path) -> Path:
         "olusturan": {"kurum": {"kkk": args.olusturan_kkk}},
         "dagitim": [{"kurum": {"kkk": kkk}} for kkk in args.dagitim_kkk],
         "ekler": [{"path": str(p.resolve()), "mime_turu": _mime(p)} for p in args.ek],
-        "nihai_ustveri": {"belge_no": args.belge_no, "imzalayanlar": signers},
     }
+    if not args.draft:
+        spec["nihai_ustveri"] = {"belge_no": args.belge_no, "imzalayanlar": signers}
     path = folder / "spec.yaml"
     path.write_text(yaml.safe_dump(spec, allow_unicode=True), encoding="utf-8")
     return path
@@ -122,6 +128,10 @@ def _create(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as folder:
         spec_path = args.spec or _simple_spec(args, Path(folder))
         spec = load_spec(spec_path)
+        if args.draft:
+            belge_id = build_signing_draft(spec, args.out)
+            print(f"created signing draft {args.out} (BelgeId {belge_id}); next: eyazisma sign")
+            return 0
         belge_id = build_draft(spec, args.out)
     print(f"created {args.out} (BelgeId {belge_id}); unsigned: sign, seal, then verify")
     return 0

@@ -256,6 +256,25 @@ class EypSession:
         self._advance(expected, Stage.SAVED, "saving")
         self._parts.finish()
 
+    def save_draft(self) -> None:
+        """Save the package as far as it has come, so that signing can go on later.
+
+        Allowed before the NihaiÜstveri (eyp.md §1.2): a draft holds the content and any
+        ParafÖzeti, paraf signature, PaketÖzeti and e-signature written so far.
+        :func:`eyp.build.resume_session` continues it. A draft is not a valid EYP for sending.
+        """
+        if self.stage >= Stage.NIHAI_USTVERI:
+            raise BuildError(
+                "the package already has its NihaiÜstveri; finish it with nihai_ozet(), the seal "
+                "and save()"
+            )
+        self.stage = Stage.SAVED
+        self._parts.finish()
+
+    def signature_bytes(self, component: Component) -> bytes | None:
+        """A manifest or signature written in this session (e.g. the e-signature CMS)."""
+        return self._bytes.get(component)
+
     def abort(self) -> None:
         """Discard the package; an existing file at the target path is left untouched."""
         self._parts.writer.abort()
