@@ -17,9 +17,18 @@ from eyp.verify._context import Recipient, VerifyContext
 from eyp.verify._encrypted import check_encrypted
 from eyp.verify._normal import check_normal
 from eyp.verify._report import Finding, Severity, VerificationReport
+from eyp.verify._signatures import SignatureCheckResult, SignatureTrust
 from eyp.verify._update import check_update
 
-__all__ = ["Finding", "Recipient", "Severity", "VerificationReport", "verify_package"]
+__all__ = [
+    "Finding",
+    "Recipient",
+    "Severity",
+    "SignatureCheckResult",
+    "SignatureTrust",
+    "VerificationReport",
+    "verify_package",
+]
 
 _MAX_DEPTH = 4
 
@@ -29,28 +38,38 @@ def verify_package(
     *,
     recipient: Recipient | str | None = None,
     limits: ZipLimits | None = None,
+    trust: SignatureTrust | None = None,
+    signatures: bool = True,
 ) -> VerificationReport:
-    """Check structure and digests of an .eyp/.eyps/.eypg and report every finding.
+    """Check structure, digests and signatures of an .eyp/.eyps/.eypg; report every finding.
 
     ``recipient`` (KKK, TCKN or legal-entity Id) allows Ekler that the recipient's Dagitim lists in
-    KonulmamisEkListesi to be absent (eyp.md §7.4 step 5b).
+    KonulmamisEkListesi to be absent (eyp.md §7.4 step 5b). Every signature part is verified
+    with the CAdES verifier (eyp.md §12.7) against ``trust``; without trust anchors certificate
+    paths stay INDETERMINATE (warnings). ``signatures=False`` checks structure and digests only.
     """
     if isinstance(recipient, str):
         recipient = Recipient(recipient)
-    return _verify(source, recipient, limits, 0)
+    if signatures and trust is None:
+        trust = SignatureTrust()
+    return _verify(source, recipient, limits, 0, trust if signatures else None)
 
 
 def _verify(
-    source: PackageSource, recipient: Recipient | None, limits: ZipLimits | None, depth: int
+    source: PackageSource,
+    recipient: Recipient | None,
+    limits: ZipLimits | None,
+    depth: int,
+    trust: SignatureTrust | None,
 ) -> VerificationReport:
     with OpcPackage(source, limits) as opc:
-        ctx = VerifyContext(opc, recipient, depth)
+        ctx = VerifyContext(opc, recipient, depth, trust=trust)
 
         def inner(stream: object, new_depth: int) -> VerificationReport:
             if new_depth > _MAX_DEPTH:
                 too_deep = Finding("EYP-UPD-002", Severity.ERROR, "/", "packages nested too deeply")
                 return VerificationReport("<nested>", None, None, None, (too_deep,))
-            return _verify(stream, recipient, limits, new_depth)  # type: ignore[arg-type]
+            return _verify(stream, recipient, limits, new_depth, trust)  # type: ignore[arg-type]
 
         check_container(ctx)
         check_core(ctx)
@@ -78,6 +97,7 @@ def _verify(
         findings=tuple(ctx.findings),
         manifests={name: list(m.uris) for name, m in ctx.manifests.items()},
         inner=tuple(r for r in ctx.inner_reports if isinstance(r, VerificationReport)),
+        signatures=tuple(ctx.signature_results),
     )
 
 

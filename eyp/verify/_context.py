@@ -6,7 +6,7 @@ import contextlib
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from eyp._digests import MultiHasher
 from eyp._locate import Located, locate
@@ -15,6 +15,9 @@ from eyp._opc import OpcPackage, PartName
 from eyp.errors import EypError
 from eyp.model import DigestAlgorithm, Generation, Manifest
 from eyp.verify._report import Finding, Severity
+
+if TYPE_CHECKING:
+    from eyp.verify._signatures import SignatureCheckResult, SignatureTrust
 
 __all__ = ["Recipient", "VerifyContext"]
 
@@ -43,8 +46,32 @@ class VerifyContext:
     core_part: PartName | None = None
     manifests: dict[str, Manifest] = field(default_factory=dict)
     inner_reports: list[object] = field(default_factory=list)
+    #: CAdES verification of the signature parts (None: structure and digests only).
+    trust: SignatureTrust | None = None
+    signature_results: list[SignatureCheckResult] = field(default_factory=list)
     _package_rels: list[Located] | None = None
     _digest_cache: dict[str, dict[DigestAlgorithm, bytes] | str] = field(default_factory=dict)
+
+    def verify_signature(
+        self, component: Component, part: str, data: bytes, manifest_bytes: bytes, covers: list[str]
+    ) -> None:
+        """CAdES-verify one signature part when a trust configuration was given."""
+        if self.trust is None:
+            return
+        from eyp.signing._roles import SignatureRole
+        from eyp.verify._signatures import check_signature
+
+        role = {
+            Component.PARAF_IMZA: SignatureRole.PARAF,
+            Component.IMZA: SignatureRole.IMZA,
+        }.get(component)
+        if role is None:
+            update = self.kind is PackageKind.EYPG
+            role = SignatureRole.GUNCELLEME_MUHRU if update else SignatureRole.MUHUR
+        result = check_signature(
+            self.findings, role, part, data, manifest_bytes, covers, self.trust
+        )
+        self.signature_results.append(result)
 
     def add(
         self, rule: str, severity: Severity, part: str, message: str, official: int | None = None

@@ -421,6 +421,13 @@ def _signature_locs(ctx: VerifyContext, manifest: Component, signature: Componen
     return [r for source in sources for r in ctx.components(signature, source)]
 
 
+_MANIFEST_NAMES = {
+    Component.PARAF_IMZA: "ParafOzeti",
+    Component.IMZA: "PaketOzeti",
+    Component.MUHUR: "NihaiOzet",
+}
+
+
 def _check_signatures(
     ctx: VerifyContext, paraf: Located | None, paket: Located | None, nihai: Located | None
 ) -> None:
@@ -511,6 +518,10 @@ def _check_signatures(
                 loc.part,
                 f"the encapsulated content differs from the bytes of {manifest_loc.part}",
             )
+        else:
+            manifest = ctx.manifests.get(_MANIFEST_NAMES[signature])
+            covers = list(manifest.uris) if manifest is not None else []
+            ctx.verify_signature(signature, str(loc.part), data, manifest_bytes, covers)
 
 
 # -- NihaiÜstveri --------------------------------------------------------------------------------
@@ -529,7 +540,24 @@ def _check_nihai_ustveri(ctx: VerifyContext, part: PartName) -> None:
         ctx.add("EYP-NUV-003", E, part, f"Tarih {nihai.tarih!s} is not a valid dateTime")
     if not nihai.belge_imzalar:
         ctx.add("EYP-NUV-004", E, part, "BelgeImzalar lists no Imza")
+    if ctx.trust is not None:
+        _check_nihai_against_signature(ctx, part, nihai)
     for index, imza in enumerate(nihai.belge_imzalar, start=1):
         kisi = imza.imzalayan.kisi if imza.imzalayan else None
         if kisi is None or not kisi.ilk_adi or not kisi.soyadi:
             ctx.add("EYP-NUV-004", E, part, f"Imza[{index}] lacks Imzalayan/Kisi IlkAdi and Soyadi")
+
+
+def _check_nihai_against_signature(ctx: VerifyContext, part: PartName, nihai: NihaiUstveri) -> None:
+    from eyp.verify._signatures import check_nihai_dates
+
+    assert ctx.trust is not None
+    paket = [loc.part for loc in ctx.components(Component.PAKET_OZETI) if loc.part is not None]
+    found = [r for source in paket for r in ctx.components(Component.IMZA, source)]
+    if not found or found[0].part is None:
+        return
+    try:
+        imza = ctx.opc.read(found[0].part)
+    except EypError:
+        return
+    check_nihai_dates(ctx.findings, str(part), nihai, imza, ctx.trust.tarih_tolerance)

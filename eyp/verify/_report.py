@@ -9,7 +9,10 @@ from __future__ import annotations
 import enum
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eyp.verify._signatures import SignatureCheckResult
 
 __all__ = ["Finding", "Severity", "VerificationReport"]
 
@@ -56,6 +59,20 @@ class VerificationReport:
     manifests: dict[str, list[str]] = field(default_factory=dict)
     #: Reports of embedded packages (the OrijinalPaket of an .eypg, the content of an .eyps).
     inner: tuple[VerificationReport, ...] = ()
+    #: CAdES results per signature part (empty when signatures were not verified).
+    signatures: tuple[SignatureCheckResult, ...] = ()
+
+    @property
+    def indication(self) -> str:
+        """ETSI-style overall result (DESIGN.md §2.11): TOTAL_FAILED when any error finding,
+        TOTAL_PASSED when every signature (and nested package) passed, else INDETERMINATE."""
+        if not self.valid:
+            return "TOTAL_FAILED"
+        results = [s.indication for s in self.signatures]
+        results += [r.indication for r in self.inner]
+        if results and all(r == "TOTAL_PASSED" for r in results):
+            return "TOTAL_PASSED"
+        return "INDETERMINATE"
 
     @property
     def valid(self) -> bool:
@@ -78,8 +95,10 @@ class VerificationReport:
             "kind": self.kind,
             "version": self.version,
             "belge_id": self.belge_id,
+            "indication": self.indication,
             "findings": [f.to_dict() for f in self.findings],
             "manifests": self.manifests,
+            "signatures": [s.to_dict() for s in self.signatures],
         }
         if self.inner:
             data["inner"] = [r.to_dict() for r in self.inner]
@@ -96,6 +115,22 @@ class VerificationReport:
         ]
         for name, uris in self.manifests.items():
             lines.append(f"  {name} covers {len(uris)} part(s): {', '.join(uris)}")
+        for sig in self.signatures:
+            lines.append(
+                f"  signature {sig.role.value} ({sig.part}): {sig.indication}"
+                f"{' / ' + sig.sub_indication if sig.sub_indication else ''}, "
+                f"{sig.profile or '?'} {sig.level or '?'}, covers {len(sig.covers)} part(s)"
+            )
+            for signer in sig.signers:
+                ids = ", ".join(
+                    f"{k.upper()} {signer[k]}" for k in ("tckn", "vkn", "kkk") if signer.get(k)
+                )
+                lines.append(
+                    f"    signer {signer['path']}: {signer['name']}"
+                    f"{' (' + ids + ')' if ids else ''}, {signer['certificate_type']}, "
+                    f"time {signer['time'] or '?'}, {signer['indication']}"
+                )
+        lines.append(f"  overall: {self.indication}")
         for f in self.findings:
             lines.append(f"  [{f.severity.value:7}] {f.rule} {f.part}: {f.message}")
         for report in self.inner:

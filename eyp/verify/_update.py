@@ -84,6 +84,14 @@ def check_update(
                     seals[0].part,
                     f"the update seal has {shape.signer_count} signers; exactly one allowed",
                 )
+            else:
+                ctx.verify_signature(
+                    Component.MUHUR,
+                    str(seals[0].part),
+                    ctx.opc.read(seals[0].part),
+                    ctx.opc.read(nihai),
+                    list(manifest.uris) if manifest is not None else [],
+                )
     original = located.get(Component.ORIJINAL_PAKET)
     if original is None:
         return
