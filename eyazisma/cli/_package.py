@@ -10,14 +10,17 @@ import argparse
 import json
 import sys
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
+from eyazisma.cli._certfiles import load_certificate_files
 from eyp import EypPackage, PackageFormatError, verify_package
 from eyp.errors import BuildError
 from eyp.spec import build_draft, build_signing_draft, load_spec
+from eyp.verify import SignatureTrust
 
 __all__ = ["register"]
 
@@ -68,6 +71,41 @@ def register(subparsers: Any) -> None:
     verify.add_argument("--json", action="store_true", help="machine-readable output")
     verify.add_argument(
         "--recipient", help="verify the copy for this recipient (KKK, TCKN or legal-entity Id)"
+    )
+    verify.add_argument(
+        "--trust",
+        metavar="ROOT.pem",
+        action="append",
+        default=[],
+        help="trusted root certificate(s) for signer paths (repeatable); without it certificate "
+        "checks stay INDETERMINATE",
+    )
+    verify.add_argument(
+        "--tsa-trust",
+        metavar="ROOT.pem",
+        action="append",
+        default=[],
+        help="trusted roots for time-stamp authorities (default: the --trust roots)",
+    )
+    verify.add_argument(
+        "--cert", metavar="CA.pem", action="append", default=[], help="extra CA certificates"
+    )
+    mode = verify.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--offline",
+        dest="offline",
+        action="store_true",
+        default=True,
+        help="use only the validation data embedded in the signatures (default)",
+    )
+    mode.add_argument(
+        "--online", dest="offline", action="store_false", help="fetch missing OCSP/CRL data"
+    )
+    verify.add_argument("--at", metavar="ISO-TIME", help="validation time (default: now)")
+    verify.add_argument(
+        "--no-signatures",
+        action="store_true",
+        help="check structure and digests only (skip CAdES verification)",
     )
     verify.set_defaults(handler=_verify)
 
@@ -167,9 +205,33 @@ def _inspect(args: argparse.Namespace) -> int:
     return 0
 
 
+def _trust(args: argparse.Namespace) -> SignatureTrust:
+    at = None
+    if args.at:
+        try:
+            at = datetime.fromisoformat(args.at)
+        except ValueError:
+            raise BuildError(f"--at {args.at!r} is not an ISO 8601 time", code="USAGE") from None
+        if at.tzinfo is None:
+            at = at.replace(tzinfo=UTC)
+    return SignatureTrust(
+        trust_anchors=tuple(load_certificate_files(args.trust)),
+        tsa_trust_anchors=tuple(load_certificate_files(args.tsa_trust)) or None,
+        certificates=tuple(load_certificate_files(args.cert)),
+        offline=args.offline,
+        validation_time=at,
+    )
+
+
 def _verify(args: argparse.Namespace) -> int:
+    trust = None if args.no_signatures else _trust(args)
     try:
-        report = verify_package(args.package, recipient=args.recipient)
+        report = verify_package(
+            args.package,
+            recipient=args.recipient,
+            trust=trust,
+            signatures=not args.no_signatures,
+        )
     except PackageFormatError as exc:
         if args.json:
             print(
