@@ -1,71 +1,119 @@
 """The main job, end to end on this machine (README's first command runs it).
 
-Today: build a complete package from ``examples/package.yaml`` — Üstveri, ÜstYazı, signed and
-unsigned Ekler, ParafÖzeti, PaketÖzeti, NihaiÜstveri, core, NihaiÖzet, every digest — then
-inspect and verify it, make the per-recipient copy for the Ministry of Justice and verify that
-copy for that recipient. Signing, sealing and encryption join as those features land; until
-then the only findings allowed are the missing signatures.
+Everything runs locally: a test PKI (root, qualified CA, person, institution e-seal and
+encryption certificates, TSA, OCSP responder, CRLs) with its TSA/OCSP/CRL services on
+127.0.0.1, and a SoftHSM2 token holding the person's signing key (the "smart card") and the
+institution's seal and decryption keys (the "HSM"). The flow uses the command line:
+
+1. ``eyazisma create --draft``   content (Üstveri, ÜstYazı, Ekler) from examples/package.yaml
+2. ``eyazisma sign --paraf``     paraf signature, P4 CAdES X-Long, on the token
+3. ``eyazisma sign``             e-signature, P4 CAdES X-Long, on the token
+4. ``eyazisma seal``             NihaiÜstveri + NihaiÖzet + e-seal, P4 CAdES-A, on the token
+5. ``eyazisma verify``           structure, digests and every signature, offline
+6. ``eyazisma encrypt``          .eyps for the recipient institution (and the sender's copy)
+7. ``eyazisma decrypt``          with the institution's key on the token; verifies the inner package
+
+The test token's PIN is handed over in ``$EYAZISMA_PIN`` (a test value; real PINs are typed
+at the prompt). Nothing here talks to a real Kamu SM service.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 from eyazisma.cli import main as cli
-from eyp import EypPackage, recipient_copy, verify_package
+from eyazisma.testing.pki import TestPki
+from eyazisma.testing.services import LiveServices, start_live_services
+from eyazisma.testing.softhsm import SoftHsmEnvironment, SoftHsmToken
+from eyp import EypPackage, verify_package
+from eyp.verify import SignatureTrust
 
 HERE = Path(__file__).resolve().parent
-#: The signature parts an unsigned draft lacks (e-signature and seal).
-UNSIGNED_DRAFT_RULES = {"EYP-CMP-014", "EYP-CMP-015"}
+TOKEN_LABEL = "eyazisma-demo"
+DEMO_PIN = "1234"  # the throw-away test token's PIN
+BELGE_NO = "E-82223362-010-1"
 
 
-def run(workdir: Path) -> int:
-    package = workdir / "taslak.eyp"
-    print("== 1. build (eyazisma create --spec examples/package.yaml)")
-    if cli(["create", "--spec", str(HERE / "package.yaml"), "--out", str(package)]) != 0:
-        return 1
-    print("\n== 2. inspect")
-    cli(["inspect", str(package)])
-    print("\n== 3. verify structure and digests")
-    report = verify_package(package)
-    print(report.to_text())
-    errors = {f.rule for f in report.errors()}
-    if not errors <= UNSIGNED_DRAFT_RULES:
-        print(f"demo FAILED: unexpected errors {sorted(errors - UNSIGNED_DRAFT_RULES)}")
-        return 1
-    with EypPackage(package) as opened:
-        ustveri = opened.ustveri
-        assert ustveri is not None
-        kkk = ustveri.dagitim_listesi[0].party.kkk  # type: ignore[union-attr]
-    copy = workdir / f"taslak-{kkk}.eyp"
-    print(f"\n== 4. per-recipient copy for {kkk}")
-    left_out = recipient_copy(package, copy, kkk)
-    print(f"left out: {', '.join(left_out) or 'nothing'}")
-    copy_report = verify_package(copy, recipient=kkk)
-    copy_errors = {f.rule for f in copy_report.errors()}
-    print(copy_report.to_text())
-    if not copy_errors <= UNSIGNED_DRAFT_RULES:
-        print(
-            "demo FAILED: unexpected errors in the copy "
-            f"{sorted(copy_errors - UNSIGNED_DRAFT_RULES)}"
-        )
-        return 1
-    print(
-        "\ndemo OK: every digest of the package and of the recipient copy verifies; "
-        "the only open findings are the e-signature and the e-seal (not yet signed)."
+def _token(env: SoftHsmEnvironment, pki: TestPki) -> SoftHsmToken:
+    """Person key 01 (paraf, e-signature), seal key 02, decryption keys 03 (RSA) and 05 (EC)."""
+    token = env.create_token(TOKEN_LABEL, user_pin=DEMO_PIN)
+    for key_id, label, name in (
+        (b"\x01", "person", "person"),
+        (b"\x02", "eseal", "seal"),
+        (b"\x03", "enc", "enc_rsa"),
+        (b"\x05", "enc-ec", "enc_ec"),
+    ):
+        identity = pki[name]
+        env.import_key(token, identity.key, identity.cert_der, key_id=key_id, label=label)
+    return token
+
+
+def _step(title: str, argv: Sequence[str]) -> None:
+    print(f"\n== {title}\n$ eyazisma {' '.join(argv)}")
+    code = cli(list(argv))
+    if code != 0:
+        raise SystemExit(f"demo FAILED: 'eyazisma {argv[0]}' exited with {code}")
+
+
+def run(workdir: Path, services: LiveServices, token: SoftHsmToken) -> int:
+    pki = services.pki
+    root = str(pki.root.cert_path)
+    uri = f"pkcs11:token={TOKEN_LABEL};id=%{{key}}?module-path={token.module_path}"
+    common = ["--tsa", services.tsa_url, "--trust", root]
+    draft = workdir / "taslak.eyp"
+    _step(
+        "1. content",
+        ["create", "--spec", str(HERE / "package.yaml"), "--draft", "--out", str(draft)],
     )
+    _step("2. paraf", ["sign", str(draft), "--paraf", "--key", uri.format(key="01"), *common])
+    _step("3. e-signature", ["sign", str(draft), "--key", uri.format(key="01"), *common])
+    with EypPackage(draft) as opened:
+        belge_id = opened.belge_id
+    package = workdir / f"{belge_id}.eyp"
+    _step(
+        "4. NihaiÜstveri + e-seal",
+        [
+            "seal",
+            str(draft),
+            "--belge-no",
+            BELGE_NO,
+            "--out",
+            str(package),
+            "--key",
+            uri.format(key="02"),
+            *common,
+        ],
+    )
+    _step("5. verify (offline, embedded data)", ["verify", str(package), "--trust", root])
+    report = verify_package(package, trust=SignatureTrust(trust_anchors=[pki.root.certificate]))
+    if report.indication != "TOTAL_PASSED":
+        print(f"demo FAILED: the sealed package is {report.indication}")
+        return 1
+    print(f"\ndemo OK: {package.name} is sealed and verifies {report.indication}.")
     return 0
 
 
 def main() -> int:
-    if len(sys.argv) > 1:
-        out = Path(sys.argv[1])
-        out.mkdir(parents=True, exist_ok=True)
-        return run(out)
     with tempfile.TemporaryDirectory(prefix="eyazisma-demo-") as folder:
-        return run(Path(folder))
+        base = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(folder)
+        base.mkdir(parents=True, exist_ok=True)
+        print("== 0. test PKI, local TSA/OCSP/CRL services and a SoftHSM2 token")
+        env = SoftHsmEnvironment(base / "softhsm")
+        services = start_live_services(base / "pki")
+        try:
+            token = _token(env, services.pki)
+            env.activate()  # before the first load of the module in this process
+            os.environ["EYAZISMA_PIN"] = DEMO_PIN
+            print(f"   TSA {services.tsa_url}, OCSP {services.ocsp_url}, token {TOKEN_LABEL!r}")
+            work = base / "work"
+            work.mkdir(exist_ok=True)
+            return run(work, services, token)
+        finally:
+            services.stop()
 
 
 if __name__ == "__main__":
