@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from eyazisma.cli import main as cli
+from eyazisma.testing.licences import write_test_licence
 from eyazisma.testing.pki import TestPki
 from eyazisma.testing.services import LiveServices, start_live_services
 from eyazisma.testing.softhsm import SoftHsmEnvironment, SoftHsmToken
@@ -89,11 +90,52 @@ def run(workdir: Path, services: LiveServices, token: SoftHsmToken) -> int:
         ],
     )
     _step("5. verify (offline, embedded data)", ["verify", str(package), "--trust", root])
-    report = verify_package(package, trust=SignatureTrust(trust_anchors=[pki.root.certificate]))
+    trust = SignatureTrust(trust_anchors=[pki.root.certificate])
+    report = verify_package(package, trust=trust)
     if report.indication != "TOTAL_PASSED":
         print(f"demo FAILED: the sealed package is {report.indication}")
         return 1
-    print(f"\ndemo OK: {package.name} is sealed and verifies {report.indication}.")
+    licence = write_test_licence(workdir / "test-licence.xml")
+    encrypted = workdir / f"{belge_id}.eyps"
+    _step(
+        "6. encrypt for the recipient (RSA) and the sender's own copy (EC); test licence",
+        [
+            "encrypt",
+            str(package),
+            "--to",
+            str(pki.enc_rsa.cert_path),
+            "--sender",
+            str(pki.enc_ec.cert_path),
+            "--out",
+            str(encrypted),
+            "--license",
+            str(licence),
+        ],
+    )
+    opened = workdir / "acilan.eyp"
+    _step(
+        "7. decrypt with the institution's key on the token, then verify what came out",
+        [
+            "decrypt",
+            str(encrypted),
+            "--key",
+            uri.format(key="03"),
+            "--out",
+            str(opened),
+            "--trust",
+            root,
+            "--license",
+            str(licence),
+        ],
+    )
+    final = verify_package(opened, trust=trust)
+    if final.indication != "TOTAL_PASSED" or opened.read_bytes() != package.read_bytes():
+        print(f"demo FAILED: the decrypted package is {final.indication}")
+        return 1
+    print(
+        f"\ndemo OK: {package.name} was signed and sealed on the token, encrypted, decrypted "
+        f"with the token's key and verifies {final.indication}."
+    )
     return 0
 
 
