@@ -1,7 +1,8 @@
 """The ``eyazisma`` command line: parse arguments → call the library → print / exit code.
 
 Exit codes (stable): 0 success; 1 the checked object is invalid (e.g. ``verify`` found an error);
-2 usage error or unreadable input; 3 a key/token/PIN problem; 4 a network service failed.
+2 usage error or unreadable input; 3 a key/token/PIN problem; 4 a network service failed;
+5 a licence problem (missing, expired, wrong product; see :mod:`licensing`).
 Every subcommand lives in its own module exposing ``register(subparsers)``; the module sets
 ``handler`` via ``parser.set_defaults(handler=...)`` taking the parsed namespace and returning
 the exit code. PINs and passwords are never taken from argv.
