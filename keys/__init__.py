@@ -21,8 +21,10 @@ from keys._mechanisms import (
     KeyType,
     SignatureMechanism,
 )
+from keys._open import OpenedKey, open_key
 from keys._protocols import Decrypter, KeyAgreer, KeyHolder, PrivateKey, Signer
 from keys._software import SoftwareKey, load_pem, load_pkcs12
+from keys._uri import KeySpecError, Pkcs11Uri, Pkcs11UriError
 from keys.errors import (
     AmbiguousCertificateError,
     DecryptionError,
@@ -57,13 +59,17 @@ __all__ = [
     "KeyFileError",
     "KeyHolder",
     "KeyNotFoundError",
+    "KeySpecError",
     "KeyType",
     "KeysError",
     "ModuleLoadError",
+    "OpenedKey",
     "PinCancelledError",
     "PinError",
     "PinFinalTryError",
     "PinLockedError",
+    "Pkcs11Uri",
+    "Pkcs11UriError",
     "PrivateKey",
     "QcType",
     "SignatureCheckError",
@@ -78,5 +84,6 @@ __all__ = [
     "classify_certificate",
     "load_pem",
     "load_pkcs12",
+    "open_key",
     "select_certificate",
 ]

@@ -255,7 +255,8 @@ def _guid(text: str, what: str) -> uuid.UUID:
 def read_issued_at(root: etree._Element) -> dt.datetime:
     """``IssuedAt`` of a (not yet verified) document; used only to pick the verification time."""
     element = root.find(_q("IssuedAt"))
-    text = "".join(element.itertext()) if element is not None else ""  # comments split .text
+    # comments split .text, so join every text node
+    text = "".join(str(t) for t in element.itertext()) if element is not None else ""
     if not text:
         raise _bad("missing IssuedAt")
     return _instant(text, "IssuedAt")

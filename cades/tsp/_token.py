@@ -9,20 +9,28 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from asn1crypto import cms, core, tsp
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 
+from cades._crypto import CryptoCheckError, verify_signature_value
 from cades._x509 import build_chain, valid_at
 from cades.errors import TimestampMismatchError, TimestampVerificationError
 
-__all__ = ["TimeStampResp", "TimestampToken", "verify_timestamp_token"]
+__all__ = [
+    "TimeStampResp",
+    "TimestampToken",
+    "TokenParts",
+    "check_token_integrity",
+    "check_tsa_usage",
+    "read_token",
+    "verify_timestamp_token",
+]
 
 
 class TimeStampResp(core.Sequence):  # type: ignore[misc]
@@ -148,33 +156,23 @@ def _attr(signed_attrs: Any, name: str) -> Any:
     return found[0]["values"][0]
 
 
-def _check_signature(cert: x509.Certificate, signer_info: Any, signed: bytes) -> None:
-    algo = signer_info["signature_algorithm"]
-    signature = signer_info["signature"].native
-    key = cert.public_key()
-    sig_name = algo.signature_algo
+def _check_signature(
+    cert: x509.Certificate, signer_info: Any, signed: bytes, *, allow_sha1: bool = False
+) -> None:
+    """Verify the token signature with the shared SignerInfo check (signatures.md §1.7)."""
     try:
-        if sig_name == "rsassa_pkcs1v15" and isinstance(key, rsa.RSAPublicKey):
-            digest_name = signer_info["digest_algorithm"]["algorithm"].native
-            key.verify(signature, signed, padding.PKCS1v15(), _hash_for(digest_name))
-        elif sig_name == "rsassa_pss" and isinstance(key, rsa.RSAPublicKey):
-            params = algo["parameters"]
-            pss_hash = _hash_for(params["hash_algorithm"]["algorithm"].native)
-            mgf_hash = _hash_for(params["mask_gen_algorithm"]["parameters"]["algorithm"].native)
-            key.verify(
-                signature,
-                signed,
-                padding.PSS(padding.MGF1(mgf_hash), params["salt_length"].native),
-                pss_hash,
-            )
-        elif sig_name == "ecdsa" and isinstance(key, ec.EllipticCurvePublicKey):
-            key.verify(signature, signed, ec.ECDSA(_hash_for(algo.hash_algo)))
-        else:
-            raise TimestampVerificationError(
-                f"unsupported TSA signature algorithm {algo['algorithm'].dotted}"
-            )
-    except InvalidSignature:
-        raise TimestampVerificationError("the time-stamp token signature is invalid") from None
+        verify_signature_value(
+            cert,
+            signer_info["signature_algorithm"],
+            signer_info["digest_algorithm"]["algorithm"].dotted,
+            signed,
+            signer_info["signature"].native,
+            allow_sha1=allow_sha1,
+        )
+    except CryptoCheckError as exc:
+        raise TimestampVerificationError(
+            f"the time-stamp token signature is invalid ({exc})"
+        ) from exc
 
 
 def _check_ess(cert: x509.Certificate, signed_attrs: Any) -> None:
@@ -229,6 +227,7 @@ def verify_timestamp_token(
     policy: str | None = None,
     trust_roots: Sequence[x509.Certificate] = (),
     intermediates: Sequence[x509.Certificate] = (),
+    allow_sha1: bool = False,
 ) -> TimestampToken:
     """Check a token against what was asked for and return what it says.
 
@@ -237,10 +236,18 @@ def verify_timestamp_token(
     ESS signing-certificate(-v2) binding; the TSA certificate's EKU; and, when ``trust_roots`` are
     given, a chain to one of them valid at ``genTime``. Raises :class:`TimestampMismatchError`
     when the token answers another question, :class:`TimestampVerificationError` otherwise.
+    Token signatures using SHA-1 are refused unless ``allow_sha1`` (§1.7).
     """
     try:
         return _verify(
-            token_der, imprint, hash_algorithm_oid, nonce, policy, trust_roots, intermediates
+            token_der,
+            imprint,
+            hash_algorithm_oid,
+            nonce,
+            policy,
+            trust_roots,
+            intermediates,
+            allow_sha1,
         )
     except (
         ValueError,
@@ -256,6 +263,107 @@ def verify_timestamp_token(
         raise TimestampVerificationError(f"time-stamp token is malformed: {exc}") from exc
 
 
+@dataclass(frozen=True)
+class TokenParts:
+    """A parsed token before any trust decision (used by :mod:`cades.verify`, §4.4).
+
+    ``tsa_certificate`` is found by the SignerInfo ``sid`` among the token's certificates and
+    the ``extra_certificates`` passed to :func:`read_token` (it is ``None`` when absent).
+    """
+
+    token_der: bytes
+    signed_data: Any = field(repr=False)
+    signer_info: Any = field(repr=False)
+    tst_info_der: bytes = field(repr=False)
+    gen_time: datetime
+    serial_number: int
+    policy: str
+    hash_algorithm_oid: str
+    imprint: bytes
+    nonce: int | None
+    accuracy: timedelta | None
+    certificates: tuple[x509.Certificate, ...]
+    tsa_certificate: x509.Certificate | None
+
+
+def read_token(
+    token_der: bytes, *, extra_certificates: Sequence[x509.Certificate] = ()
+) -> TokenParts:
+    """Parse a TimeStampToken (RFC 3161 §2.4.2); raises :class:`TimestampVerificationError`."""
+    try:
+        signed_data, tst_info, econtent, signer_info = _parse(token_der)
+        certs = _certificates(signed_data)
+        try:
+            tsa_cert: x509.Certificate | None = _find_signer(
+                signer_info["sid"], [*certs, *extra_certificates]
+            )
+        except TimestampVerificationError:
+            tsa_cert = None
+        mi = tst_info["message_imprint"]
+        gen_time = tst_info["gen_time"].native
+        if gen_time.tzinfo is None:
+            gen_time = gen_time.replace(tzinfo=UTC)
+        return TokenParts(
+            token_der=token_der,
+            signed_data=signed_data,
+            signer_info=signer_info,
+            tst_info_der=econtent,
+            gen_time=gen_time,
+            serial_number=int(tst_info["serial_number"].native),
+            policy=tst_info["policy"].dotted,
+            hash_algorithm_oid=mi["hash_algorithm"]["algorithm"].dotted,
+            imprint=bytes(mi["hashed_message"].native),
+            nonce=tst_info["nonce"].native,
+            accuracy=_accuracy(tst_info["accuracy"]),
+            certificates=certs,
+            tsa_certificate=tsa_cert,
+        )
+    except TimestampVerificationError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise TimestampVerificationError(f"time-stamp token is malformed: {exc}") from exc
+
+
+def check_token_integrity(parts: TokenParts, *, allow_sha1: bool = False) -> x509.Certificate:
+    """Signed attributes, signature and ESS binding of a token (§4.4 items 1–2).
+
+    Returns the TSA certificate; raises :class:`TimestampVerificationError` with the reason.
+    """
+    tsa_cert = parts.tsa_certificate
+    if tsa_cert is None:
+        raise TimestampVerificationError(
+            "the TSA certificate is not in the token; request it with certReq (§5.5)"
+        )
+    signer_info = parts.signer_info
+    try:
+        signed_attrs = signer_info["signed_attrs"]
+        if not signed_attrs:
+            raise TimestampVerificationError("time-stamp token has no signed attributes")
+        content_type = _attr(signed_attrs, "content_type")
+        if content_type is None or content_type.native != "tst_info":
+            raise TimestampVerificationError("signed content-type attribute is not id-ct-TSTInfo")
+        message_digest = _attr(signed_attrs, "message_digest")
+        digest_name = signer_info["digest_algorithm"]["algorithm"].native
+        if message_digest is None or not hmac.compare_digest(
+            message_digest.native, _digest(digest_name, parts.tst_info_der)
+        ):
+            raise TimestampVerificationError("message-digest attribute does not match the TSTInfo")
+        # The stored bytes with only the [0] IMPLICIT tag swapped (RFC 5652 §5.4).
+        signed_bytes = b"\x31" + signed_attrs.dump()[1:]
+        _check_signature(tsa_cert, signer_info, signed_bytes, allow_sha1=allow_sha1)
+        _check_ess(tsa_cert, signed_attrs)
+    except TimestampVerificationError:
+        raise
+    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+        raise TimestampVerificationError(f"time-stamp token is malformed: {exc}") from exc
+    return tsa_cert
+
+
+def check_tsa_usage(cert: x509.Certificate) -> None:
+    """§4.4 item 3 (public name of the EKU check)."""
+    _check_tsa_usage(cert)
+
+
 def _verify(
     token_der: bytes,
     imprint: bytes,
@@ -264,45 +372,24 @@ def _verify(
     policy: str | None,
     trust_roots: Sequence[x509.Certificate],
     intermediates: Sequence[x509.Certificate],
+    allow_sha1: bool,
 ) -> TimestampToken:
-    signed_data, tst_info, econtent, signer_info = _parse(token_der)
-    mi = tst_info["message_imprint"]
-    got_alg = mi["hash_algorithm"]["algorithm"].dotted
-    if got_alg != hash_algorithm_oid or not hmac.compare_digest(
-        mi["hashed_message"].native, imprint
+    parts = read_token(token_der)
+    if parts.hash_algorithm_oid != hash_algorithm_oid or not hmac.compare_digest(
+        parts.imprint, imprint
     ):
         raise TimestampMismatchError(
             "the time-stamp covers a different message imprint than requested"
         )
-    got_nonce = tst_info["nonce"].native
-    if nonce is not None and got_nonce != nonce:
+    if nonce is not None and parts.nonce != nonce:
         raise TimestampMismatchError("the time-stamp nonce does not echo the request nonce")
-    got_policy = tst_info["policy"].dotted
-    if policy is not None and got_policy != policy:
-        raise TimestampMismatchError(f"the TSA used policy {got_policy}, not {policy}")
+    if policy is not None and parts.policy != policy:
+        raise TimestampMismatchError(f"the TSA used policy {parts.policy}, not {policy}")
 
-    certs = _certificates(signed_data)
-    tsa_cert = _find_signer(signer_info["sid"], certs)
-    signed_attrs = signer_info["signed_attrs"]
-    if not signed_attrs:
-        raise TimestampVerificationError("time-stamp token has no signed attributes")
-    content_type = _attr(signed_attrs, "content_type")
-    if content_type is None or content_type.native != "tst_info":
-        raise TimestampVerificationError("signed content-type attribute is not id-ct-TSTInfo")
-    message_digest = _attr(signed_attrs, "message_digest")
-    digest_name = signer_info["digest_algorithm"]["algorithm"].native
-    if message_digest is None or not hmac.compare_digest(
-        message_digest.native, _digest(digest_name, econtent)
-    ):
-        raise TimestampVerificationError("message-digest attribute does not match the TSTInfo")
-    signed_bytes = b"\x31" + signed_attrs.dump()[1:]
-    _check_signature(tsa_cert, signer_info, signed_bytes)
-    _check_ess(tsa_cert, signed_attrs)
+    tsa_cert = check_token_integrity(parts, allow_sha1=allow_sha1)
     _check_tsa_usage(tsa_cert)
 
-    gen_time = tst_info["gen_time"].native
-    if gen_time.tzinfo is None:
-        gen_time = gen_time.replace(tzinfo=UTC)
+    gen_time = parts.gen_time
     if not valid_at(tsa_cert, gen_time):  # §4.4 item 4, checked even without trust roots
         raise TimestampVerificationError("the TSA certificate was not valid at genTime")
     chain: tuple[x509.Certificate, ...] = ()
@@ -311,22 +398,22 @@ def _verify(
             chain = build_chain(
                 tsa_cert,
                 roots=trust_roots,
-                intermediates=[*certs, *intermediates],
+                intermediates=[*parts.certificates, *intermediates],
                 at=gen_time,
             )
         except ValueError as exc:
             raise TimestampVerificationError(f"TSA certificate is not trusted: {exc}") from exc
     return TimestampToken(
         token_der=token_der,
-        tst_info_der=econtent,
+        tst_info_der=parts.tst_info_der,
         gen_time=gen_time,
-        serial_number=int(tst_info["serial_number"].native),
-        policy=got_policy,
-        hash_algorithm_oid=got_alg,
-        imprint=mi["hashed_message"].native,
-        nonce=got_nonce,
-        accuracy=_accuracy(tst_info["accuracy"]),
+        serial_number=parts.serial_number,
+        policy=parts.policy,
+        hash_algorithm_oid=parts.hash_algorithm_oid,
+        imprint=parts.imprint,
+        nonce=parts.nonce,
+        accuracy=parts.accuracy,
         tsa_certificate=tsa_cert,
-        certificates=certs,
+        certificates=parts.certificates,
         chain=chain,
     )
