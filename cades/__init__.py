@@ -5,11 +5,17 @@ Subpackages: :mod:`cades.tsp` (RFC 3161 and Kamu SM time-stamps, signatures.md ย
 :mod:`cades.revocation` (OCSP and CRL fetching, ยง1.5).
 """
 
+from cades._attributes import SignerLocationInfo
+from cades._sign import SignerCheck, add_parallel_signer, countersign, sign
+from cades._upgrade import ValidationSources, upgrade
 from cades.errors import (
     CadesError,
+    CadesFormatError,
     CrlError,
     OcspError,
     RevocationError,
+    SignerCertificateError,
+    SigningError,
     TimestampAuthenticationError,
     TimestampConfigError,
     TimestampError,
@@ -20,13 +26,22 @@ from cades.errors import (
     TimestampResponseError,
     TimestampTimeoutError,
     TimestampVerificationError,
+    UpgradeError,
 )
+from cades.profiles import Level, Profile
 
 __all__ = [
     "CadesError",
+    "CadesFormatError",
     "CrlError",
+    "Level",
     "OcspError",
+    "Profile",
     "RevocationError",
+    "SignerCertificateError",
+    "SignerCheck",
+    "SignerLocationInfo",
+    "SigningError",
     "TimestampAuthenticationError",
     "TimestampConfigError",
     "TimestampError",
@@ -37,4 +52,10 @@ __all__ = [
     "TimestampResponseError",
     "TimestampTimeoutError",
     "TimestampVerificationError",
+    "UpgradeError",
+    "ValidationSources",
+    "add_parallel_signer",
+    "countersign",
+    "sign",
+    "upgrade",
 ]

@@ -205,7 +205,12 @@ class OctetStrings(core.SequenceOf):  # type: ignore[misc]
 
 
 class AtsHashIndex(core.Sequence):  # type: ignore[misc]
-    """ATSHashIndex v1 (0.4.0.1733.2.5) and v2 (0.4.0.19122.1.4); algorithm DEFAULT sha256."""
+    """ATSHashIndex v1 (0.4.0.1733.2.5) and v2 (0.4.0.19122.1.4); algorithm DEFAULT sha256.
+
+    Use for *writing* only: asn1crypto cannot parse the DER form that omits the DEFAULT
+    algorithm (it takes the first SEQUENCE OF for the AlgorithmIdentifier). Read indexes with
+    :func:`cades._ats.parse_ats_hash_index`.
+    """
 
     _fields = [
         ("hash_ind_algorithm", algos.DigestAlgorithm, {"default": {"algorithm": "sha256"}}),

@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from asn1crypto import algos
+from asn1crypto import core
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
@@ -68,7 +68,9 @@ def digest(oid: str, data: bytes, *, allow_sha1: bool = False) -> bytes:
 
 def digest_algorithm_der(oid: str) -> bytes:
     """DER AlgorithmIdentifier for a SHA-2 digest, parameters absent (RFC 5754 §2)."""
-    return bytes(algos.DigestAlgorithm({"algorithm": oid}).dump())
+    # asn1crypto writes NULL parameters for SHA-2; RFC 5754 §2 wants them absent on output
+    oid_der = bytes(core.ObjectIdentifier(oid).dump())
+    return b"\x30" + bytes([len(oid_der)]) + oid_der
 
 
 def _hash_for(name: str) -> hashes.HashAlgorithm:

@@ -23,7 +23,7 @@ from cades import _http
 from cades._x509 import is_issued_by, valid_at
 from cades.errors import OcspError
 
-__all__ = ["CertStatus", "OcspResult", "fetch_ocsp", "ocsp_urls"]
+__all__ = ["CertStatus", "OcspResult", "check_ocsp_response", "fetch_ocsp", "ocsp_urls"]
 
 _REQUEST_TYPE = "application/ocsp-request"
 _NONCE_BYTES = 16
@@ -168,6 +168,29 @@ def fetch_ocsp(
         raise OcspError(f"the OCSP responder refused: {response.response_status.name.lower()}")
     try:
         return _check(response, cert, issuer, nonce, answer.body, now or datetime.now(UTC))
+    except (ValueError, UnsupportedAlgorithm) as exc:
+        raise OcspError(f"the OCSP response is malformed: {exc}") from exc
+
+
+def check_ocsp_response(
+    response_der: bytes,
+    cert: x509.Certificate,
+    issuer: x509.Certificate,
+    *,
+    now: datetime | None = None,
+) -> OcspResult:
+    """Check a pre-fetched or embedded OCSPResponse for ``cert`` (same checks as a fetch).
+
+    No nonce is expected (the response was not requested by us now). Raises :class:`OcspError`.
+    """
+    try:
+        response = ocsp.load_der_ocsp_response(response_der)
+    except ValueError as exc:
+        raise OcspError("not an OCSP response") from exc
+    if response.response_status != ocsp.OCSPResponseStatus.SUCCESSFUL:
+        raise OcspError(f"the OCSP response says {response.response_status.name.lower()}")
+    try:
+        return _check(response, cert, issuer, None, response_der, now or datetime.now(UTC))
     except (ValueError, UnsupportedAlgorithm) as exc:
         raise OcspError(f"the OCSP response is malformed: {exc}") from exc
 
