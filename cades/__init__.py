@@ -5,9 +5,12 @@ Subpackages: :mod:`cades.tsp` (RFC 3161 and Kamu SM time-stamps, signatures.md ย
 :mod:`cades.revocation` (OCSP and CRL fetching, ยง1.5).
 """
 
+from cades._asn1 import Oid
 from cades._attributes import SignerLocationInfo
 from cades._sign import SignerCheck, add_parallel_signer, countersign, sign
 from cades._upgrade import ValidationSources, upgrade
+from cades._view import SignedDataView, SignerInfoView, parse_signed_data
+from cades._x509 import build_chain, is_issued_by
 from cades.errors import (
     CadesError,
     CadesFormatError,
@@ -36,10 +39,13 @@ __all__ = [
     "CrlError",
     "Level",
     "OcspError",
+    "Oid",
     "Profile",
     "RevocationError",
+    "SignedDataView",
     "SignerCertificateError",
     "SignerCheck",
+    "SignerInfoView",
     "SignerLocationInfo",
     "SigningError",
     "TimestampAuthenticationError",
@@ -55,7 +61,10 @@ __all__ = [
     "UpgradeError",
     "ValidationSources",
     "add_parallel_signer",
+    "build_chain",
     "countersign",
+    "is_issued_by",
+    "parse_signed_data",
     "sign",
     "upgrade",
 ]

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from cades._sign import sign as cades_sign
-from cades._upgrade import upgrade
+from cades import sign as cades_sign
+from cades import upgrade
 from cades.profiles import Level, Profile
 from cades.tsp import TimestampClient
 from eyazisma.cli import main

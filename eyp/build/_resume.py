@@ -29,7 +29,15 @@ from eyp.build._builder import EypBuilder
 from eyp.build._inputs import FileInput
 from eyp.build._session import EypSession
 from eyp.errors import BuildError
-from eyp.model import EkTuru, Manifest, ManifestKind, ReferenceType, normalize_guid
+from eyp.model import (
+    DigestAlgorithm,
+    EkTuru,
+    Manifest,
+    ManifestKind,
+    Reference,
+    ReferenceType,
+    normalize_guid,
+)
 
 __all__ = ["DraftState", "read_draft_state", "resume_session"]
 
@@ -77,7 +85,10 @@ def _digest_policy(manifests: list[bytes]) -> DigestPolicy:
     for data in manifests:
         manifest = Manifest.from_xml(data)
         for reference in manifest.references:
-            return DigestPolicy(tuple(item.algorithm for item in reference.digests))
+            algorithms = tuple(item.algorithm for item in reference.digests)
+            if all(isinstance(a, DigestAlgorithm) for a in algorithms):
+                return DigestPolicy(algorithms)  # type: ignore[arg-type]
+            raise BuildError("cannot continue the draft: a manifest names an unknown digest")
     return DEFAULT_DIGESTS
 
 
@@ -102,7 +113,7 @@ def _builder_for(pkg: EypPackage, state: DraftState) -> EypBuilder:
             )
         )
     manifests = [m for m in (state.paraf_ozeti, state.paket_ozeti) if m is not None]
-    harici = ()
+    harici: tuple[Reference, ...] = ()
     if state.paket_ozeti is not None:
         paket = Manifest.from_xml(state.paket_ozeti, kind=ManifestKind.PAKET_OZETI)
         harici = tuple(r for r in paket.references if r.type is ReferenceType.HARICI)

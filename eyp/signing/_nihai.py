@@ -18,8 +18,7 @@ from asn1crypto import cms
 from cryptography import x509
 from cryptography.x509.oid import NameOID
 
-from cades._asn1 import Oid
-from cades._view import SignerInfoView, parse_signed_data
+from cades import Oid, SignerInfoView, parse_signed_data
 from cades.errors import CadesError
 from eyp.errors import SigningRefusedError
 from eyp.model import DotNetDateTime, GercekSahis, Imza, Kisi, NihaiUstveri
@@ -39,7 +38,7 @@ def _token_gen_time(token_der: bytes) -> datetime:
 
 
 def _signature_time(signer: SignerInfoView) -> datetime | None:
-    times = []
+    times: list[datetime] = []
     for attribute in signer.unsigned(Oid.SIGNATURE_TIME_STAMP):
         times.extend(_token_gen_time(v.raw(attribute.buf)) for v in attribute.value_tlvs)
     return min(times) if times else None

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from cryptography import x509
 
-from cades._x509 import build_chain, is_issued_by
+from cades import build_chain, is_issued_by
 from cades.errors import RevocationError
 from cades.revocation import CertStatus, crl_urls, fetch_crl, fetch_ocsp, ocsp_urls
 from eyp.errors import SigningRefusedError

@@ -10,17 +10,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from cryptography import x509
 
+from cades import ValidationSources
 from cades.profiles import Profile
 from cades.tsp import TimestampClient
 from eyp.errors import SigningRefusedError
-
-if TYPE_CHECKING:
-    from cades._upgrade import ValidationSources
 
 __all__ = ["SigningServices"]
 
@@ -57,8 +54,6 @@ class SigningServices:
 
     def sources(self) -> ValidationSources:
         """The CAdES upgrade inputs (TSA, anchors, CA pool, OCSP settings)."""
-        from cades._upgrade import ValidationSources
-
         return ValidationSources(
             tsa=self.tsa,
             trust_roots=tuple(self.trust_roots),

@@ -12,7 +12,7 @@ over the same content. Seals have exactly one signer.
 
 from __future__ import annotations
 
-from cades._view import SignerInfoView, parse_signed_data
+from cades import SignerInfoView, add_parallel_signer, countersign, parse_signed_data, sign, upgrade
 from cades.errors import CadesError
 from cades.profiles import Level
 from eyp.errors import SigningRefusedError
@@ -36,9 +36,6 @@ def create_signature(
     manifest: bytes, key: Signer, role: SignatureRole, services: SigningServices
 ) -> bytes:
     """The complete signature of ``role`` over ``manifest`` (the exact part bytes)."""
-    from cades._sign import sign
-    from cades._upgrade import upgrade
-
     check_before_signing(key, role, services, services.now())
     cms = sign(manifest, key, profile=services.profile, mime_type=MANIFEST_MIME_TYPE)
     return upgrade(cms, target_level(role), services.sources())
@@ -59,9 +56,6 @@ def add_signer(
     serial: bool = True,
 ) -> bytes:
     """Add a serial (countersignature) or parallel signer to an existing paraf/e-signature."""
-    from cades._sign import add_parallel_signer, countersign
-    from cades._upgrade import upgrade
-
     if role.is_seal:
         raise SigningRefusedError(
             f"the {role.title} has exactly one signer; no serial or parallel signers (§2.4)"
