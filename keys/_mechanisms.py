@@ -164,6 +164,8 @@ class DecryptPadding(enum.Enum):
     """
 
     OAEP_SHA256 = "rsaes-oaep-sha256"
+    OAEP_SHA384 = "rsaes-oaep-sha384"
+    OAEP_SHA512 = "rsaes-oaep-sha512"
     OAEP_SHA1 = "rsaes-oaep-sha1"
     PKCS1V15 = "rsaes-pkcs1-v1_5"
 
@@ -175,6 +177,10 @@ class DecryptPadding(enum.Enum):
     def hash_algorithm(self) -> HashAlgorithm | None:
         if self is DecryptPadding.OAEP_SHA256:
             return HashAlgorithm.SHA256
+        if self is DecryptPadding.OAEP_SHA384:
+            return HashAlgorithm.SHA384
+        if self is DecryptPadding.OAEP_SHA512:
+            return HashAlgorithm.SHA512
         if self is DecryptPadding.OAEP_SHA1:
             return HashAlgorithm.SHA1
         return None

@@ -246,7 +246,10 @@ def softhsm_env(tmp_path_factory: pytest.TempPathFactory) -> SoftHsmEnvironment:
 @pytest.fixture(scope="session")
 def softhsm_tokens(softhsm_env: SoftHsmEnvironment, keys_pki: TestPki) -> SoftHsmTokens:
     """All keys test tokens (see module docs), created before the module is loaded."""
-    return build_tokens(softhsm_env, keys_pki)
+    tokens = build_tokens(softhsm_env, keys_pki)
+    # SoftHSM2 scans tokens only in C_Initialize; pki_token may have loaded it already.
+    softhsm_env.reinitialize_loaded_module()
+    return tokens
 
 
 def build_tokens(env: SoftHsmEnvironment, pki: TestPki) -> SoftHsmTokens:

@@ -139,7 +139,7 @@ def _signer_entry(signer: SignerReport, role: SignatureRole) -> dict[str, Any]:
         "vkn": identity.get("vkn"),
         "kkk": identity.get("kkk"),
         "organization": identity.get("organization"),
-        "certificate_type": signer.certificate_type,
+        "certificate_type": _text(signer.certificate_type),
         "role": role.value,
         "time": when.isoformat() if isinstance(when, datetime) else None,
         "indication": _text(signer.indication),
