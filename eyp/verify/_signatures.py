@@ -142,8 +142,10 @@ def _signer_entry(signer: SignerReport, role: SignatureRole) -> dict[str, Any]:
         "certificate_type": _text(signer.certificate_type),
         "role": role.value,
         "time": when.isoformat() if isinstance(when, datetime) else None,
+        "time_source": signer.best_signature_time_source,
         "indication": _text(signer.indication),
-        "level": _text(signer.level),
+        "level": _text(signer.level_claimed),
+        "level_achieved": _text(signer.level),
         "profile": _text(signer.profile),
     }
 
@@ -213,7 +215,7 @@ def check_signature(
         covers=tuple(covers),
         indication=_text(report.indication) or "INDETERMINATE",
         sub_indication=report.sub_indication,
-        level=_text(top.level) if top else None,
+        level=_text(top.level_claimed) if top else None,
         profile=_text(top.profile) if top else None,
         signers=tuple(_signer_entry(s, role) for s in signers),
         report=report,
@@ -239,7 +241,8 @@ def _check_form(add: Any, role: SignatureRole, signer: SignerReport) -> None:
             "signatures use P4 (P3 where exempted) (eyp.md §8.3)",
         )
     wanted = Level.A if role.is_seal and signer.path == "0" else Level.XL
-    level = signer.level
+    # the form present in the signature; whether it is trusted is reported by its own checks
+    level = signer.level_claimed
     if not isinstance(level, Level) or level < wanted:
         add(
             "EYP-SIG-006",
