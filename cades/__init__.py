@@ -7,6 +7,7 @@ Subpackages: :mod:`cades.tsp` (RFC 3161 and Kamu SM time-stamps, signatures.md Â
 
 from cades._asn1 import Oid
 from cades._attributes import SignerLocationInfo
+from cades._collect import signer_path
 from cades._sign import SignerCheck, add_parallel_signer, countersign, sign
 from cades._upgrade import ValidationSources, upgrade
 from cades._view import SignedDataView, SignerInfoView, parse_signed_data
@@ -66,5 +67,6 @@ __all__ = [
     "is_issued_by",
     "parse_signed_data",
     "sign",
+    "signer_path",
     "upgrade",
 ]

@@ -580,3 +580,21 @@ def _is_ocsp_signer(cert: x509.Certificate) -> bool:
     except x509.ExtensionNotFound:
         return False
     return ExtendedKeyUsageOID.OCSP_SIGNING in eku
+
+
+def signer_path(
+    certificate: x509.Certificate,
+    sources: ValidationSources,
+    *,
+    at: datetime,
+    extra: Sequence[x509.Certificate] = (),
+) -> tuple[x509.Certificate, ...]:
+    """``(certificate, issuer, …, anchor)`` at ``at``, fetching missing issuers from the AIA.
+
+    The path check before signing (signatures.md §2.6 item 1) and the upgrade share this path
+    building; raises :class:`UpgradeError` when no path to ``sources.trust_roots`` exists.
+    """
+    collector = Collector(sources)
+    for cert in extra:
+        collector.add_to_pool(cert.public_bytes(Encoding.DER))
+    return tuple(entry.cert for entry in collector.chain(certificate, at))

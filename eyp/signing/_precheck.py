@@ -16,8 +16,8 @@ from datetime import datetime
 
 from cryptography import x509
 
-from cades import build_chain, is_issued_by
-from cades.errors import RevocationError
+from cades import signer_path
+from cades.errors import RevocationError, UpgradeError
 from cades.revocation import CertStatus, crl_urls, fetch_crl, fetch_ocsp, ocsp_urls
 from eyp.errors import SigningRefusedError
 from eyp.signing._roles import SignatureRole, check_certificate_kind
@@ -43,19 +43,13 @@ def check_before_signing(
             f"{cert.not_valid_before_utc:%Y-%m-%d} – {cert.not_valid_after_utc:%Y-%m-%d}); "
             "renew it before signing"
         )
-    pool = [*key.chain, *services.certificates, *services.trust_roots]
-    issuer = next((c for c in pool if is_issued_by(cert, c)), None)
-    if issuer is None:
-        raise SigningRefusedError(
-            f"the issuer of {_subject(cert)} is unknown; add the CA certificate to the trusted "
-            "or extra certificates"
-        )
     try:
-        build_chain(cert, roots=services.trust_roots, intermediates=pool, at=now)
-    except ValueError as exc:
+        path = signer_path(cert, services.sources(), at=now, extra=key.chain)
+    except UpgradeError as exc:
         raise SigningRefusedError(
-            f"{_subject(cert)} does not chain to a configured trust anchor now: {exc}"
+            f"{_subject(cert)} does not chain to a configured trust anchor now: {exc.message}"
         ) from exc
+    issuer = path[1] if len(path) > 1 else cert
     if services.check_revocation:
         _check_revocation(cert, issuer, services, now)
 
