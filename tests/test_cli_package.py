@@ -95,6 +95,7 @@ def test_console_script_runs(tmp_path: Path) -> None:
     assert result.returncode == 0 and "eyazisma" in result.stdout
 
 
+@pytest.mark.softhsm
 def test_demo_example_runs(tmp_path: Path) -> None:
     result = subprocess.run(
         [sys.executable, str(EXAMPLES / "demo.py"), str(tmp_path)],
@@ -104,4 +105,8 @@ def test_demo_example_runs(tmp_path: Path) -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "demo OK" in result.stdout
-    assert (tmp_path / "taslak.eyp").is_file()
+    work = tmp_path / "work"
+    sealed = [p for p in work.glob("*.eyp") if p.name not in ("taslak.eyp", "acilan.eyp")]
+    assert len(sealed) == 1 and (work / "acilan.eyp").read_bytes() == sealed[0].read_bytes()
+    assert sealed[0].with_suffix(".eyps").is_file()
+    assert result.stdout.count("overall: TOTAL_PASSED") == 2
