@@ -25,7 +25,6 @@ from eyp import (
     Stage,
     UpdateBuilder,
     recipient_copy,
-    verify_package,
 )
 from eyp._filenames import part_file_name, unique_file_name
 from eyp.model import (
@@ -46,12 +45,13 @@ from tests.eyp_helpers import (
     builder_with_files,
     sign_attached,
     sign_detached,
+    verify_structure,
 )
 
 
 def test_full_lifecycle_package_is_valid(tmp_path: Path) -> None:
     out = build_signed_package(tmp_path, tmp_path / "p.eyp")
-    report = verify_package(out)
+    report = verify_structure(out)
     assert report.valid, report.to_text()
     assert report.manifests["ParafOzeti"][2] == "/Ekler/EkBir.pdf"
     nihai = report.manifests["NihaiOzet"]
@@ -140,7 +140,7 @@ def test_digest_policy_is_configurable_and_checked(tmp_path: Path) -> None:
             DigestAlgorithm.SHA256,
             DigestAlgorithm.SHA512,
         }
-    assert verify_package(out).valid
+    assert verify_structure(out).valid
     with pytest.raises(BuildError, match="SHA-512"):
         builder.with_digests(DigestAlgorithm.SHA256, DigestAlgorithm.SHA384)
     with pytest.raises(BuildError, match="two different"):
@@ -161,7 +161,7 @@ def test_streams_are_hashed_while_written(tmp_path: Path) -> None:
         session.add_nihai_ustveri(minimal_nihai_ustveri())
         session.add_seal(sign_attached(session.nihai_ozet()))
         session.save()
-    assert verify_package(tmp_path / "p.eyp").valid
+    assert verify_structure(tmp_path / "p.eyp").valid
 
 
 def test_file_names_are_transliterated_and_unique() -> None:
@@ -178,10 +178,10 @@ def test_recipient_copy_drops_konulmamis_ek_and_still_verifies(tmp_path: Path) -
     out = build_signed_package(tmp_path, tmp_path / "p.eyp", builder)
     copy = tmp_path / "copy.eyp"
     assert recipient_copy(out, copy, KKK_RECIPIENT) == ["/Ekler/EkBir.pdf"]
-    ok = verify_package(copy, recipient=KKK_RECIPIENT)
+    ok = verify_structure(copy, recipient=KKK_RECIPIENT)
     assert ok.valid, ok.to_text()
     assert any(f.rule == "EYP-EK-001" and f.severity.value == "warning" for f in ok.findings)
-    other = verify_package(copy)
+    other = verify_structure(copy)
     assert not other.valid and {"EYP-EK-001", "EYP-DIG-011"} <= {f.rule for f in other.errors()}
     with pytest.raises(BuildError, match="no Dagitim"):
         recipient_copy(out, tmp_path / "x.eyp", "99999999")
@@ -193,7 +193,7 @@ def test_update_package_build_and_verify(tmp_path: Path) -> None:
     with UpdateBuilder(_bilgi(), original).open(out) as session:
         session.add_seal(sign_attached(session.nihai_ozet()))
         session.save()
-    report = verify_package(out)
+    report = verify_structure(out)
     assert report.valid, report.to_text()
     assert report.kind == "eypg" and report.version == "2.1"
     assert report.inner[0].belge_id is not None
@@ -250,7 +250,7 @@ def test_encrypted_container_round_trip(tmp_path: Path) -> None:
     )
     out = tmp_path / "x.eyps"
     EncryptedPackageBuilder.for_inner(inner, envelope).save(out)
-    report = verify_package(out)
+    report = verify_structure(out)
     assert report.valid, report.to_text()
     assert report.kind == "eyps"
     with EypPackage(out) as package, EypPackage(inner) as original:
@@ -277,7 +277,7 @@ def test_harici_reference_goes_into_paket_ozeti_only(tmp_path: Path) -> None:
         "https://example.org/d.pdf", digests
     )
     out = build_signed_package(tmp_path, tmp_path / "p.eyp", builder)
-    report = verify_package(out)
+    report = verify_structure(out)
     assert report.valid, report.to_text()
     assert "https://example.org/d.pdf" in report.manifests["PaketOzeti"]
     assert "https://example.org/d.pdf" not in report.manifests["NihaiOzet"]
@@ -301,4 +301,4 @@ def test_fixed_core_name_makes_reproducible_part_names(tmp_path: Path) -> None:
         )
         assert b'Id="R0123456789abcdef"' in zf.read("_rels/.rels")
     assert b"<revision>test/1</revision>" in core
-    assert verify_package(out).valid
+    assert verify_structure(out).valid

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from eyazisma.cli import main
-from eyp import PackageFormatError, UnsafePackageError, verify_package
-from tests.eyp_helpers import build_signed_package
+from eyp import PackageFormatError, UnsafePackageError
+from tests.eyp_helpers import build_signed_package, verify_structure
 
 
 def _rewrite(src: Path, dst: Path, replace: dict[str, bytes | None]) -> Path:
@@ -53,7 +53,7 @@ def test_tampering_any_part_is_detected(signed: Path, tmp_path: Path, part: str,
     with zipfile.ZipFile(signed) as zf:
         original = zf.read(part)
     bad = _rewrite(signed, tmp_path / "bad.eyp", {part: _flip(original)})
-    report = verify_package(bad)
+    report = verify_structure(bad)
     assert not report.valid
     assert rule in {f.rule for f in report.errors()}, report.to_text()
 
@@ -62,16 +62,16 @@ def test_unsigned_attachment_is_not_covered_so_changing_it_is_not_a_digest_error
     signed: Path, tmp_path: Path
 ) -> None:
     bad = _rewrite(signed, tmp_path / "bad.eyp", {"ImzasizEkler/not.txt": b"changed"})
-    assert verify_package(bad).valid
+    assert verify_structure(bad).valid
 
 
 def test_missing_manifest_and_dangling_relationship(signed: Path, tmp_path: Path) -> None:
     bad = _rewrite(signed, tmp_path / "bad.eyp", {"PaketOzeti/PaketOzeti.xml": None})
-    rules = {f.rule for f in verify_package(bad).errors()}
+    rules = {f.rule for f in verify_structure(bad).errors()}
     assert "EYP-OPC-003" in rules  # the relationship points to a missing part
     assert "EYP-DIG-011" in rules  # NihaiÖzet lists it
     bad2 = _rewrite(signed, tmp_path / "bad2.eyp", {"Ekler/EkBir.pdf": None})
-    rules2 = {f.rule for f in verify_package(bad2).errors()}
+    rules2 = {f.rule for f in verify_structure(bad2).errors()}
     assert {"EYP-OPC-003", "EYP-EK-001", "EYP-DIG-011"} <= rules2
 
 
@@ -87,7 +87,7 @@ def test_xml_part_with_dtd_or_entities_is_a_finding(signed: Path, tmp_path: Path
         tmp_path / "bad.eyp",
         {"Ustveri/Ustveri.xml": laughs, "NihaiUstveri/NihaiUstveri.xml": xxe},
     )
-    report = verify_package(bad)
+    report = verify_structure(bad)
     messages = [f.message for f in report.findings if f.rule in ("EYP-UV-001", "EYP-NUV-001")]
     assert len(messages) == 2 and all("DOCTYPE" in m for m in messages)
 
@@ -99,7 +99,7 @@ def test_rels_to_missing_part_and_wrong_case_type(signed: Path, tmp_path: Path) 
         b"iliskiler/paketozeti", b"iliskiler/PaketOzeti"
     )
     bad = _rewrite(signed, tmp_path / "bad.eyp", {"_rels/.rels": rels})
-    report = verify_package(bad)
+    report = verify_structure(bad)
     assert any(f.rule == "EYP-OPC-003" and "Yok.pdf" in f.message for f in report.findings)
     assert any(f.rule == "EYP-OPC-006" and f.severity.value == "warning" for f in report.findings)
 
@@ -109,13 +109,13 @@ def test_truncated_package_and_zip_bomb_raise_our_errors(signed: Path, tmp_path:
     truncated.write_bytes(signed.read_bytes()[:-200])
     digest = hashlib.sha256(truncated.read_bytes()).hexdigest()
     with pytest.raises(PackageFormatError, match=r"truncated|damaged"):
-        verify_package(truncated)
+        verify_structure(truncated)
     assert hashlib.sha256(truncated.read_bytes()).hexdigest() == digest
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
         zf.writestr("Ekler/a.pdf", b"\0" * (64 * 1024 * 1024))
     with pytest.raises(UnsafePackageError, match="zip bomb"):
-        verify_package(bomb.getvalue())
+        verify_structure(bomb.getvalue())
 
 
 def test_cli_reports_bad_input_without_traceback(
