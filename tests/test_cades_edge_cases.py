@@ -20,11 +20,13 @@ from pathlib import Path
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.x509 import ocsp
 
 import keys
 from cades import _view
 from cades._asn1 import Oid
+from cades._ats import ats_v3_imprint, build_ats_hash_index, splice_hash_index
 from cades._collect import (
     CertEntry,
     Evidence,
@@ -399,3 +401,110 @@ def test_signature_by_an_expired_certificate_fails(
     assert check.status is CheckStatus.FAILED and check.reason == "CERT_EXPIRED"
     assert report.indication is Indication.TOTAL_FAILED
     assert report.sub_indication == "EXPIRED"
+
+
+# --- evidence that is present but not usable (§4.5) -----------------------------------------
+
+
+def test_p4_with_only_a_crl_for_the_signer_fails_the_profile(
+    live_pki: TestPki, tsa: TimestampClient, policy: ValidationPolicy
+) -> None:
+    signed = sign(CONTENT, _key(live_pki, "person"), mime_type="application/xml")
+    signature = x_long(
+        live_time_stamp(signed, tsa),
+        live_pki,
+        signer_crl=live_crl(live_pki, "qualified_ca"),
+        root_crl=live_crl(live_pki, "root"),
+    )
+    report = verify(signature, policy=policy)
+    signer = report.signer("0")
+    assert signer.check("TRP-004").reason == "P4_NO_OCSP"
+    pkx = signer.check("PKX-003")
+    assert pkx.status is CheckStatus.INDETERMINATE
+    assert "only CRL data" in pkx.message
+    assert report.indication is Indication.TOTAL_FAILED
+
+
+def _p1_time_stamped(pki: TestPki, tsa: TimestampClient) -> bytes:
+    return live_time_stamp(sign(CONTENT, _key(pki, "person"), profile=Profile.P1), tsa)
+
+
+def test_ocsp_from_an_unauthorised_responder_is_rejected(
+    live_pki: TestPki, tsa: TimestampClient
+) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    forged = (
+        ocsp.OCSPResponseBuilder()
+        .add_response(
+            cert=live_pki.person.certificate,
+            issuer=live_pki.qualified_ca.certificate,
+            algorithm=hashes.SHA1(),
+            cert_status=ocsp.OCSPCertStatus.GOOD,
+            this_update=now,
+            next_update=now + timedelta(hours=1),
+            revocation_time=None,
+            revocation_reason=None,
+        )
+        .responder_id(ocsp.OCSPResponderEncoding.HASH, live_pki.tsa.certificate)
+        .certificates([live_pki.tsa.certificate])
+        .sign(live_pki.tsa.key, hashes.SHA256())
+        .public_bytes(serialization.Encoding.DER)
+    )
+    policy = ValidationPolicy(
+        [live_pki.root.certificate],
+        certificates=[live_pki.qualified_ca.certificate],
+        ocsp_responses=[forged],
+        crls=[live_crl(live_pki, "root")],
+    )
+    signer = verify(_p1_time_stamped(live_pki, tsa), policy=policy).signer("0")
+    assert signer.check("PKX-003").status is CheckStatus.INDETERMINATE
+    (info,) = [r for r in signer.revocation if r.role == "signer"]
+    assert not info.authentic and info.problem is not None
+    assert "not signed by the CA" in info.problem
+
+
+def test_crl_with_a_wrong_signature_is_rejected(live_pki: TestPki, tsa: TimestampClient) -> None:
+    now = datetime.now(UTC).replace(microsecond=0)
+    wrong = build_crl(
+        live_pki.qualified_ca.certificate,
+        live_pki.root.key,  # not the issuing CA's key
+        {},
+        number=77,
+        this_update=now,
+        next_update=now + timedelta(days=1),
+    ).public_bytes(serialization.Encoding.DER)
+    policy = ValidationPolicy(
+        [live_pki.root.certificate],
+        certificates=[live_pki.qualified_ca.certificate],
+        crls=[wrong, live_crl(live_pki, "root")],
+    )
+    signer = verify(_p1_time_stamped(live_pki, tsa), policy=policy).signer("0")
+    assert signer.check("PKX-003").reason == "REVOCATION_MISSING"
+    (info,) = [r for r in signer.revocation if r.role == "signer"]
+    assert info.type == "CRL" and not info.authentic
+    assert info.problem is not None and info.problem.startswith("signature")
+
+
+def test_archive_time_stamp_older_than_what_it_covers_is_an_order_failure(
+    live_pki: TestPki, tsa: TimestampClient, policy: ValidationPolicy
+) -> None:
+    sources = ValidationSources(tsa=tsa, trust_roots=[live_pki.root.certificate])
+    xl = upgrade(sign(CONTENT, _key(live_pki, "person"), mime_type="text/xml"), Level.XL, sources)
+    view = _view.parse_signed_data(xl)
+    index = build_ats_hash_index(view, view.signers[0], Oid.SHA256)
+    imprint = ats_v3_imprint(view, view.signers[0], index, Oid.SHA256)
+    request = TimestampRequest.for_digest(imprint, HashAlgorithm.SHA256)
+    response = build_tsa_response(
+        live_pki,
+        request.to_der(),
+        TokenOptions(policy=TEST_TSA_POLICY, serial=next(_SERIALS)),
+        now=datetime.now(UTC) - timedelta(hours=1),
+    )
+    token = splice_hash_index(bytes(TimeStampResp.load(response)["time_stamp_token"].dump()), index)
+    archived = _splice(xl, _view.attribute_der(Oid.ARCHIVE_TIME_STAMP_V3, token))
+    signer = verify(archived, policy=policy).signer("0")
+    assert signer.check("A-002").status is CheckStatus.PASSED  # the imprint itself is right
+    check = signer.check("A-004")
+    assert check.status is CheckStatus.FAILED and check.reason == "ATS_ORDER"
+    assert check.sub_indication == "TIMESTAMP_ORDER_FAILURE"
+    assert signer.indication is Indication.TOTAL_FAILED

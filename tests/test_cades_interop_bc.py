@@ -8,8 +8,8 @@ checker exits 0; each test also asserts that the checks it relies on actually ra
 so a check that silently stopped running cannot hide behind a zero exit code.
 
 The first tests show that the checker is not a rubber stamp: it passes a signature made by
-OpenSSL plus a live time-stamp and an ATSv3 spliced in with our byte-level tools, and fails
-precisely the checks a single flipped byte breaks.
+OpenSSL plus a live time-stamp and an ATSv3 spliced in with our byte-level tools, and it fails
+the checks that a single flipped byte breaks (also in the X-Long references and values).
 """
 
 from __future__ import annotations
@@ -23,11 +23,19 @@ from pathlib import Path
 import pytest
 
 import keys
-from cades import _ats, _view
-from cades._asn1 import Oid
-from cades._sign import add_parallel_signer, countersign, sign
-from cades._upgrade import ValidationSources, upgrade
-from cades.profiles import Level, Profile
+from cades import (
+    Level,
+    Oid,
+    Profile,
+    ValidationSources,
+    _ats,
+    _der,
+    _view,
+    add_parallel_signer,
+    countersign,
+    sign,
+    upgrade,
+)
 from cades.tsp import TimestampClient
 from eyazisma.testing.pki import PKCS12_PASSWORD, TestPki
 from eyazisma.testing.softhsm import SoftHsmToken
@@ -57,12 +65,40 @@ class BcResult:
     def failures(self) -> list[str]:
         return [line for line in self.lines if line.startswith("FAIL")]
 
-    @property
-    def ok_count(self) -> int:
-        return sum(1 for line in self.lines if line.startswith("OK "))
-
     def describe(self) -> str:
         return "\n".join(self.lines) + ("\n" + self.stderr if self.stderr else "")
+
+
+@dataclass(frozen=True)
+class BcJob:
+    """One signature for the checker (``content`` for a detached signature)."""
+
+    signature: bytes
+    content: bytes | None = None
+    trust: Sequence[Path] = ()
+    certs: Sequence[Path] = ()
+
+
+def _job_args(work: Path, name: str, job: BcJob) -> list[str]:
+    work.mkdir(parents=True, exist_ok=True)
+    sig_path = work / f"{name}.der"
+    sig_path.write_bytes(job.signature)
+    args = [str(sig_path)]
+    if job.content is not None:
+        content_path = work / f"{name}.content"
+        content_path.write_bytes(job.content)
+        args += ["--content", str(content_path)]
+    for path in job.trust:
+        args += ["--trust", str(path)]
+    for path in job.certs:
+        args += ["--certs", str(path)]
+    return args
+
+
+def _result(returncode: int, stdout_lines: Sequence[str], stderr: str) -> BcResult:
+    lines = tuple(line for line in stdout_lines if line)
+    assert lines and lines[-1].startswith("SUMMARY"), "\n".join(lines) + stderr
+    return BcResult(returncode, lines, stderr)
 
 
 def bc_check(
@@ -75,22 +111,29 @@ def bc_check(
     name: str = "signature",
 ) -> BcResult:
     """Write ``signature`` (and detached ``content``) under ``work`` and run the checker."""
-    work.mkdir(parents=True, exist_ok=True)
-    sig_path = work / f"{name}.der"
-    sig_path.write_bytes(signature)
-    args = [str(sig_path)]
-    if content is not None:
-        content_path = work / f"{name}.content"
-        content_path.write_bytes(content)
-        args += ["--content", str(content_path)]
-    for path in trust:
-        args += ["--trust", str(path)]
-    for path in certs:
-        args += ["--certs", str(path)]
+    args = _job_args(work, name, BcJob(signature, content, trust, certs))
     proc = run_java("BcCadesCheck.java", args, timeout=120)
-    lines = tuple(line for line in proc.stdout.splitlines() if line)
-    assert lines and lines[-1].startswith("SUMMARY"), proc.stdout + proc.stderr
-    return BcResult(proc.returncode, lines, proc.stderr)
+    return _result(proc.returncode, proc.stdout.splitlines(), proc.stderr)
+
+
+def bc_check_many(work: Path, jobs: Sequence[BcJob]) -> list[BcResult]:
+    """Check several signatures in one JVM (``--batch``; JVM start-up dominates a check)."""
+    lines = ["\t".join(_job_args(work, f"job{i}", job)) for i, job in enumerate(jobs)]
+    batch = work / "jobs.tsv"
+    batch.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    proc = run_java("BcCadesCheck.java", ["--batch", str(batch)], timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    results: list[BcResult] = []
+    current: list[str] = []
+    for line in proc.stdout.splitlines():
+        if line.startswith("BEGIN "):
+            current = []
+        elif line.startswith("END "):
+            results.append(_result(int(line.split()[2]), current, proc.stderr))
+        else:
+            current.append(line)
+    assert len(results) == len(jobs), proc.stdout + proc.stderr
+    return results
 
 
 def assert_bc_passes(result: BcResult, *required: str) -> None:
@@ -123,9 +166,19 @@ def checks_for(path: str, *names: str) -> tuple[str, ...]:
 
 
 def openssl_sign(
-    pki: TestPki, work: Path, content: bytes, *, detached: bool = False, signer: str = "person"
+    pki: TestPki,
+    work: Path,
+    content: bytes,
+    *,
+    detached: bool = False,
+    signer: str = "person",
+    keyid: bool = False,
 ) -> bytes:
-    """CAdES-BES by ``openssl cms -sign -cades`` (ESSCertIDv2 signing-certificate-v2)."""
+    """CAdES-BES by ``openssl cms -sign -cades`` (ESSCertIDv2 signing-certificate-v2).
+
+    ``keyid``: identify the signer by subjectKeyIdentifier (SignerInfo v3, SignedData v3)
+    instead of issuerAndSerialNumber.
+    """
     identity = pki[signer]
     work.mkdir(parents=True, exist_ok=True)
     source = work / "openssl-content.bin"
@@ -153,6 +206,8 @@ def openssl_sign(
     ]
     if not detached:
         cmd.append("-nodetach")
+    if keyid:
+        cmd.append("-keyid")
     subprocess.run(cmd, check=True, capture_output=True)
     return out.read_bytes()
 
@@ -227,15 +282,19 @@ def test_checker_passes_detached_signature_only_with_its_content(
 ) -> None:
     bes = openssl_sign(live_pki, tmp_path / "make", CONTENT, detached=True)
     archived = splice_archive_timestamp(splice_signature_timestamp(bes, tsa), tsa, content=CONTENT)
-    good = bc_check(
-        tmp_path / "good", archived, content=CONTENT, trust=_root(live_pki), certs=_ca(live_pki)
+    trust, certs = _root(live_pki), _ca(live_pki)
+    good, wrong, missing = bc_check_many(
+        tmp_path,
+        [
+            BcJob(archived, CONTENT, trust, certs),
+            BcJob(archived, CONTENT + b" ", trust, certs),
+            BcJob(archived),
+        ],
     )
     assert_bc_passes(good, "signer 0 message-digest", "signer 0 ats-v3[0] imprint")
-    wrong = bc_check(tmp_path / "wrong", archived, content=CONTENT + b" ", trust=_root(live_pki))
     assert wrong.returncode == 1
     for check in ("signer 0 signature", "signer 0 message-digest", "signer 0 ats-v3[0] imprint"):
         assert wrong.failed(check), wrong.describe()
-    missing = bc_check(tmp_path / "missing", archived)
     assert missing.returncode == 1
     assert missing.failed("cms content"), missing.describe()
 
@@ -299,23 +358,34 @@ def _flip_cases(signature: bytes) -> dict[str, tuple[int, tuple[str, ...]]]:
     }
 
 
-@pytest.mark.parametrize(
-    "case",
-    [
-        "econtent",
-        "signature-value",
-        "timestamp-signature",
-        "timestamp-attribute-hash-index-entry",
-        "signer-certificate",
-    ],
+FLIP_CASES = (
+    "econtent",
+    "signature-value",
+    "timestamp-signature",
+    "timestamp-attribute-hash-index-entry",
+    "signer-certificate",
 )
+
+
+@pytest.fixture(scope="module")
+def flip_results(
+    openssl_archive: bytes, live_pki: TestPki, tmp_path_factory: pytest.TempPathFactory
+) -> dict[str, BcResult]:
+    cases = _flip_cases(openssl_archive)
+    jobs = [
+        BcJob(_flip(openssl_archive, cases[name][0]), None, _root(live_pki), _ca(live_pki))
+        for name in FLIP_CASES
+    ]
+    results = bc_check_many(tmp_path_factory.mktemp("flips"), jobs)
+    return dict(zip(FLIP_CASES, results, strict=True))
+
+
+@pytest.mark.parametrize("case", FLIP_CASES)
 def test_checker_fails_exactly_what_a_flipped_byte_breaks(
-    openssl_archive: bytes, live_pki: TestPki, tmp_path: Path, case: str
+    openssl_archive: bytes, flip_results: dict[str, BcResult], case: str
 ) -> None:
-    offset, expected = _flip_cases(openssl_archive)[case]
-    result = bc_check(
-        tmp_path, _flip(openssl_archive, offset), trust=_root(live_pki), certs=_ca(live_pki)
-    )
+    expected = _flip_cases(openssl_archive)[case][1]
+    result = flip_results[case]
     assert result.returncode == 1, result.describe()
     not_failed = [check for check in expected if not result.failed(check)]
     assert not not_failed, f"{case}: expected FAIL for {not_failed}\n{result.describe()}"
@@ -418,11 +488,16 @@ def test_xl_p4_software_key_passes(
     assert_bc_passes(result, *checks_for("0", *BES_CHECKS, *XL_CHECKS))
 
 
-def test_a_p4_seal_software_key_passes_and_renews(
-    seal: keys.SoftwareKey, sources: ValidationSources, live_pki: TestPki, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def sealed(seal: keys.SoftwareKey, sources: ValidationSources) -> bytes:
+    """A P4 e-seal at level A (sign → T → X-Long → ATSv3)."""
     epes = sign(CONTENT, seal, profile=Profile.P4, mime_type="application/xml")
-    sealed = upgrade(epes, Level.A, sources)
+    return upgrade(epes, Level.A, sources)
+
+
+def test_a_p4_seal_software_key_passes_and_renews(
+    sealed: bytes, sources: ValidationSources, live_pki: TestPki, tmp_path: Path
+) -> None:
     result = bc_check(tmp_path / "a", sealed, trust=_root(live_pki))
     assert_bc_passes(result, *checks_for("0", *BES_CHECKS, *XL_CHECKS, *A_CHECKS))
     # Renewal (§3.9.4): the second ATS covers the first; the first still resolves its index.
@@ -430,6 +505,53 @@ def test_a_p4_seal_software_key_passes_and_renews(
     again = bc_check(tmp_path / "renewed", renewed, trust=_root(live_pki))
     second = tuple(check.replace("ats-v3[0]", "ats-v3[1]") for check in A_CHECKS)
     assert_bc_passes(again, *checks_for("0", *A_CHECKS, *second), "signed-data version")
+
+
+def _value_element(view: _view.SignedDataView, oid: str, index: int) -> _der.Tlv:
+    """Element ``index`` of certificate-values, or of the first list in revocation-values."""
+    outer = view.signers[0].unsigned(oid)[0].value_tlvs[0]
+    elements = _der.children(view.buf, outer)
+    if oid == Oid.REVOCATION_VALUES:  # [0] crlVals / [1] ocspVals, explicit SEQUENCE OF
+        (inner,) = _der.children(view.buf, elements[-1])  # ocspVals (written after crlVals)
+        elements = _der.children(view.buf, inner)
+    return elements[index]
+
+
+def test_checker_fails_tampered_references_and_values(
+    sealed: bytes, live_pki: TestPki, tmp_path: Path
+) -> None:
+    view = _view.parse_signed_data(sealed)
+    cert_value = _value_element(view, Oid.CERTIFICATE_VALUES, 1)
+    ocsp_value = _value_element(view, Oid.REVOCATION_VALUES, 0)
+    # BasicOCSPResponse: tbsResponseData, signatureAlgorithm, signature, [0] certs.
+    ocsp_signature = _der.children(view.buf, ocsp_value)[2]
+    cases = {
+        "certificate-value": (
+            cert_value.end - 3,
+            (
+                "signer 0 certificate-values = references",
+                "signer 0 ats-v3[0] index unsigned-attributes",
+            ),
+        ),
+        "ocsp-value": (
+            ocsp_signature.end - 3,
+            (
+                "signer 0 revocation-references[0]",
+                "signer 0 revocation-values = references",
+                "signer 0 revocation-values ocsp[0] signature",
+                "signer 0 ats-v3[0] index unsigned-attributes",
+            ),
+        ),
+    }
+    jobs = [BcJob(_flip(sealed, offset), None, _root(live_pki)) for offset, _ in cases.values()]
+    results = bc_check_many(tmp_path, jobs)
+    for (name, (_, expected)), result in zip(cases.items(), results, strict=True):
+        assert result.returncode == 1, result.describe()
+        not_failed = [check for check in expected if not result.failed(check)]
+        assert not not_failed, f"{name}: expected FAIL for {not_failed}\n{result.describe()}"
+        # Exactly one certificate reference stops resolving.
+        refs = [line for line in result.failures if "certificate-references[" in line]
+        assert len(refs) == (1 if name == "certificate-value" else 0), result.describe()
 
 
 def test_countersigned_xl_passes(

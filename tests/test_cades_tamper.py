@@ -25,11 +25,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import keys
-from cades import _der, _view
-from cades._asn1 import Oid
-from cades._sign import sign
-from cades._upgrade import ValidationSources, upgrade
-from cades.profiles import Level, Profile
+from cades import Level, Oid, Profile, ValidationSources, _der, _view, sign, upgrade
 from cades.tsp import TimestampClient
 from cades.verify import CheckStatus, Indication, SignatureReport, ValidationPolicy, verify
 from eyazisma.testing.pki import PKCS12_PASSWORD, TestPki
@@ -233,6 +229,105 @@ def test_truncated_signature_is_fmt_001(sealed: bytes, policy: ValidationPolicy)
         report = verify(sealed[:cut], policy=policy)
         assert report.indication is Indication.TOTAL_FAILED
         assert "FMT-001" in _failed(report)
+
+
+# --- hostile bytes inside embedded certificates and revocation data --------------------------
+#
+# Each flip below makes a certificate or OCSP response that ``cryptography`` refuses to load
+# (or loads with a warning). The verifier must turn that into FAILED/INDETERMINATE checks of a
+# report, never let the dependency's exception (or warning) escape (§4.6 FMT-001; RULES: wrap
+# dependency errors at the boundary).
+
+_KEY_USAGE_OID = bytes.fromhex("0603551d0f")  # 2.5.29.15; flipped -> 2.5.29.14 (duplicate SKI)
+_LOCALITY_OID = bytes.fromhex("0603550407")  # 2.5.4.7 "Ankara"; flipped -> countryName
+_SHA1_OID = bytes.fromhex("06052b0e03021a")  # OCSP CertID hash; flipped -> 1.3.14.3.2.27
+
+
+def _certificate_tlv(view: _view.SignedDataView, where: str, der: bytes) -> _der.Tlv:
+    """The stored TLV of certificate ``der`` inside ``where`` (see :data:`HOSTILE`)."""
+    if where == "signed-data":
+        nodes = list(view.certificate_tlvs())
+        base = 0
+    elif where == "certificate-values":
+        nodes = list(_der.children(view.buf, _token_value(view, Oid.CERTIFICATE_VALUES)))
+        base = 0
+    else:  # the signature-time-stamp token's own certificates
+        token = _token_value(view, Oid.SIGNATURE_TIME_STAMP)
+        inner = _view.parse_signed_data(token.raw(view.buf))
+        nodes = list(inner.certificate_tlvs())
+        base = token.start
+        view = inner
+    for node in nodes:
+        if node.raw(view.buf) == der:
+            return _der.Tlv(
+                node.tag_byte,
+                node.tag_number,
+                base + node.start,
+                base + node.content_start,
+                base + node.end,
+                node.indefinite,
+            )
+    raise AssertionError(f"certificate not found in {where}")
+
+
+def _tbs_fields(buf: bytes, cert: _der.Tlv) -> list[_der.Tlv]:
+    tbs = _der.children(buf, cert)[0]
+    return _der.children(buf, tbs)  # [0] version, serial, sigAlg, issuer, validity, subject, spki…
+
+
+def _hostile_offset(view: _view.SignedDataView, pki: TestPki, case: str) -> int:
+    where, who, field = case.split(":")
+    der = {"ca": pki.qualified_ca.cert_der, "seal": pki.seal.cert_der, "tsa": pki.tsa.cert_der}[who]
+    cert = _certificate_tlv(view, where, der)
+    fields = _tbs_fields(view.buf, cert)
+    if field == "version":  # [0] EXPLICIT INTEGER 2 (v3) -> 3
+        assert fields[0].tag_byte == 0xA0
+        return fields[0].end - 1
+    if field == "key-algorithm":  # last byte of the SubjectPublicKeyInfo algorithm OID
+        algorithm = _der.children(view.buf, _der.children(view.buf, fields[6])[0])[0]
+        return algorithm.end - 1
+    needle = _KEY_USAGE_OID if field == "duplicate-extension" else _LOCALITY_OID
+    raw = cert.raw(view.buf)
+    assert needle in raw, field
+    # The last occurrence: the subject's locality (the issuer's comes first) or the only
+    # keyUsage extension.
+    return cert.start + raw.rindex(needle) + len(needle) - 1
+
+
+def _ocsp_hash_oid_offset(view: _view.SignedDataView) -> int:
+    values = _token_value(view, Oid.REVOCATION_VALUES)
+    raw = values.raw(view.buf)
+    assert _SHA1_OID in raw
+    return values.start + raw.index(_SHA1_OID) + len(_SHA1_OID) - 1
+
+
+HOSTILE = [
+    "certificate-values:ca:version",
+    "certificate-values:ca:key-algorithm",
+    "certificate-values:ca:duplicate-extension",
+    "certificate-values:ca:name-attribute",
+    "signed-data:seal:version",
+    "signed-data:seal:key-algorithm",
+    "signed-data:seal:duplicate-extension",
+    "timestamp:tsa:version",
+    "timestamp:tsa:key-algorithm",
+    "ocsp-certid-hash",
+]
+
+
+@pytest.mark.parametrize("case", HOSTILE)
+def test_unloadable_embedded_data_gives_a_report(
+    sealed: bytes, policy: ValidationPolicy, live_pki: TestPki, case: str
+) -> None:
+    view = _view.parse_signed_data(sealed)
+    if case == "ocsp-certid-hash":
+        offset = _ocsp_hash_oid_offset(view)
+    else:
+        offset = _hostile_offset(view, live_pki, case)
+    report = verify(_flip(sealed, offset), policy=policy)  # must not raise (nor warn: -W error)
+    assert report.indication is not Indication.TOTAL_PASSED, report.to_json()
+    # Everything flipped here is covered by the archive time-stamp's hash index (§3.9.1).
+    assert "A-002" in _failed(report), report.to_json()
 
 
 def _signed_region(signature: bytes) -> list[range]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from asn1crypto import cms, core
+from asn1crypto import cms, core, tsp
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes
@@ -26,7 +26,7 @@ from cryptography.x509.oid import NameOID
 
 import keys
 from cades import _der, _view
-from cades._asn1 import Oid
+from cades._asn1 import Oid, SignaturePolicyIdentifier
 from cades._ats import ats_hash_index_entries, ats_v2_imprints, ats_v3_imprint, splice_hash_index
 from cades._crypto import digest, digest_algorithm_der
 from cades._sign import add_parallel_signer, countersign, sign
@@ -34,6 +34,7 @@ from cades._upgrade import ValidationSources, upgrade
 from cades.profiles import Level, Profile
 from cades.revocation import fetch_crl, fetch_ocsp
 from cades.tsp import HashAlgorithm, TimestampClient
+from cades.tsp._token import TimeStampResp
 from cades.verify import (
     CheckStatus,
     Indication,
@@ -45,7 +46,9 @@ from cades.verify import (
     VerificationInputError,
     verify,
 )
+from eyazisma.testing._responders import TokenOptions, build_tsa_response
 from eyazisma.testing.pki import PKCS12_PASSWORD, TestPki
+from eyazisma.testing.services import TEST_TSA_POLICY
 from eyazisma.testing.softhsm import SoftHsmToken
 from keys import QcType, SoftwareKey
 
@@ -119,7 +122,9 @@ def live_token(tsa: TimestampClient, data: bytes) -> bytes:
     return tsa.timestamp_digest(digest(Oid.SHA256, data), HashAlgorithm.SHA256).token_der
 
 
-def openssl_sign(pki_identity: Any, content: bytes, tmp_path: Path, *, md: str = "sha256") -> bytes:
+def openssl_sign(
+    pki_identity: Any, content: bytes, tmp_path: Path, *, md: str = "sha256", stream: bool = False
+) -> bytes:
     data = tmp_path / "content.xml"
     data.write_bytes(content)
     out = tmp_path / "sig.p7s"
@@ -128,6 +133,7 @@ def openssl_sign(pki_identity: Any, content: bytes, tmp_path: Path, *, md: str =
             "openssl", "cms", "-sign", "-cades", "-binary", "-nodetach", "-md", md,
             "-signer", str(pki_identity.cert_path), "-inkey", str(pki_identity.key_path),
             "-in", str(data), "-outform", "DER", "-out", str(out),
+            *(["-stream"] if stream else []),
         ],
         check=True,
         capture_output=True,
@@ -311,6 +317,8 @@ def test_countersigner_is_verified_recursively(
     assert counter.level is Level.XL
     assert [s.path for s in report.all_signers()] == ["0", "0.0"]
     assert report.to_dict()["signers"][0]["countersigners"][0]["path"] == "0.0"
+    assert "Countersignature 0.0" in report.to_text()
+    assert "Seri imza 0.0" in report.to_text("tr")
 
 
 def test_parallel_signers_each_get_a_report(
@@ -510,6 +518,18 @@ def test_openssl_cades_bes(live_pki: TestPki, tmp_path: Path) -> None:
     )
 
 
+def test_openssl_streamed_ber_signature(live_pki: TestPki, tmp_path: Path) -> None:
+    """``-stream`` writes indefinite lengths and a segmented eContent (BER, §4.8)."""
+    signature = openssl_sign(live_pki.person, CONTENT * 200, tmp_path, stream=True)
+    view = _view.parse_signed_data(signature)
+    assert view.content_info.indefinite
+    report = verify(signature, policy=_online(live_pki))
+    assert report.indication is Indication.TOTAL_PASSED, report.to_text()
+    assert report.format_checks[0].evidence["indefinite_length"] is True
+    assert report.signer("0").check("FMT-003").status is CheckStatus.PASSED
+    assert report.signer("0").check("BES-002").status is CheckStatus.PASSED
+
+
 def test_openssl_bes_with_spliced_signature_time_stamp(
     live_pki: TestPki, tsa: TimestampClient, tmp_path: Path
 ) -> None:
@@ -666,7 +686,9 @@ def test_x_type_time_stamps_both_variants(
     assert verify(wrong, policy=policy).signer("0").check("X-001").status is CheckStatus.FAILED
 
 
-def handmade(identity: Any, content: bytes, extra: list[tuple[str, bytes]]) -> bytes:
+def handmade(
+    identity: Any, content: bytes, extra: list[tuple[str, bytes]], *, der_order: bool = True
+) -> bytes:
     """A CAdES-BES built with asn1crypto, for signed attributes sign() does not write."""
     cert = asn1_x509.Certificate.load(identity.cert_der)
     attributes = [
@@ -684,9 +706,11 @@ def handmade(identity: Any, content: bytes, extra: list[tuple[str, bytes]]) -> b
     ]
     for oid, value in extra:
         attributes.append(cms.CMSAttribute({"type": oid, "values": [core.Any.load(value)]}))
-    attributes.sort(key=lambda a: a.dump())
-    signed_attrs = cms.CMSAttributes(attributes)
-    signature = identity.key.sign(signed_attrs.dump(), padding.PKCS1v15(), hashes.SHA256())
+    attributes.sort(key=lambda a: a.dump(), reverse=not der_order)
+    # Encode the SET in the order given (asn1crypto would sort it), as a careless producer would.
+    body = b"".join(a.dump() for a in attributes)
+    signed_attrs = cms.CMSAttributes.load(_der.tlv(0x31, body))
+    signature = identity.key.sign(_der.tlv(0x31, body), padding.PKCS1v15(), hashes.SHA256())
     signed_data = {
         "version": "v1",
         "digest_algorithms": [{"algorithm": "sha256"}],
@@ -724,6 +748,131 @@ def test_content_time_stamp(live_pki: TestPki, tsa: TimestampClient) -> None:
     other = handmade(live_pki.person, CONTENT, [(Oid.CONTENT_TIME_STAMP, live_token(tsa, b"x"))])
     check = verify(other, policy=policy).signer("0").check("T-004")
     assert check.status is CheckStatus.FAILED and check.reason == "CONTENT_TS_IMPRINT_MISMATCH"
+
+
+def test_unsorted_signed_attributes_verify_with_a_warning(
+    live_pki: TestPki, tsa: TimestampClient
+) -> None:
+    signature = handmade(live_pki.person, CONTENT, [], der_order=False)
+    signer = verify(signature, policy=_online(live_pki)).signer("0")
+    check = signer.check("FMT-003")
+    assert check.status is CheckStatus.WARNING
+    assert "attributes not in DER SET OF order (X.690 §11.6)" in check.evidence["problems"]
+    assert signer.check("BES-003").status is CheckStatus.PASSED
+
+
+def _policy_attribute(oid: str, hash_oid: str, value: bytes, spuri: str | None) -> bytes:
+    policy: dict[str, Any] = {
+        "sig_policy_id": oid,
+        "sig_policy_hash": {"hash_algorithm": {"algorithm": hash_oid}, "hash_value": value},
+    }
+    if spuri is not None:
+        policy["sig_policy_qualifiers"] = [
+            {
+                "sig_policy_qualifier_id": Oid.SPQ_URI,
+                "sig_qualifier": core.IA5String(spuri),
+            }
+        ]
+    return bytes(SignaturePolicyIdentifier({"signature_policy_id": policy}).dump())
+
+
+def test_policy_identifier_variants(live_pki: TestPki) -> None:
+    policy = _online(live_pki)
+    unknown = handmade(
+        live_pki.person,
+        CONTENT,
+        [(Oid.SIGNATURE_POLICY, _policy_attribute("1.2.3.4", Oid.SHA256, b"\x00" * 32, "x"))],
+    )
+    signer = verify(unknown, policy=policy).signer("0")
+    assert signer.check("TRP-001").reason == "POLICY_UNKNOWN"
+    assert signer.check("TRP-001").status is CheckStatus.INDETERMINATE
+    assert signer.profile is None and signer.policy_oid == "1.2.3.4"
+    sha1 = handmade(
+        live_pki.person,
+        CONTENT,
+        [
+            (
+                Oid.SIGNATURE_POLICY,
+                _policy_attribute(
+                    Profile.P4.policy_oid or "",
+                    Oid.SHA1,
+                    bytes.fromhex("7E3B50D9020C676BBBF07A998E75E63734909CD8"),
+                    None,
+                ),
+            )
+        ],
+    )
+    signer = verify(sha1, policy=policy).signer("0")
+    assert signer.profile is Profile.P4
+    assert signer.check("TRP-002").status is CheckStatus.FAILED
+    assert signer.check("TRP-003").status is CheckStatus.FAILED
+    assert signer.check("TRP-006").status is CheckStatus.WARNING
+    assert signer.check("BES-007").reason == "MIME_TYPE_MISSING"  # mandatory for P4
+    assert signer.check("T-001").reason == "SIGNATURE_TS_MISSING"
+
+
+def _online(live_pki: TestPki) -> ValidationPolicy:
+    return ValidationPolicy(
+        [live_pki.root.certificate], certificates=[live_pki.qualified_ca.certificate], offline=False
+    )
+
+
+def test_p2_time_stamp_form_waits_for_its_caution_period(
+    person: SoftwareKey, sources: ValidationSources, live_pki: TestPki
+) -> None:
+    signature = upgrade(sign(CONTENT, person, profile=Profile.P2), Level.T, sources)
+    report = verify(signature, policy=_online(live_pki))
+    signer = report.signer("0")
+    assert signer.check("TRP-004").reason == "FORM_MEETS_PROFILE"
+    assert signer.maturity is Maturity.PREMATURE
+    assert report.indication is Indication.INDETERMINATE and report.sub_indication == "TRY_LATER"
+    assert report.retry_after == signer.best_signature_time + timedelta(days=1)
+
+
+def test_sha1_time_stamp_imprint_is_legacy(live_pki: TestPki, tmp_path: Path) -> None:
+    bes = openssl_sign(live_pki.person, CONTENT, tmp_path)
+    value = _view.parse_signed_data(bes).signers[0].signature_value
+    request = tsp.TimeStampReq(
+        {
+            "version": "v1",
+            "message_imprint": {
+                "hash_algorithm": {"algorithm": "sha1"},
+                "hashed_message": digest(Oid.SHA1, value, allow_sha1=True),
+            },
+            "cert_req": True,
+        }
+    )
+    response = build_tsa_response(
+        live_pki, request.dump(), TokenOptions(policy=TEST_TSA_POLICY, serial=4242)
+    )
+    token = bytes(TimeStampResp.load(response)["time_stamp_token"].dump())
+    stamped = splice(bes, Oid.SIGNATURE_TIME_STAMP, token)
+    strict = verify(stamped, policy=_online(live_pki)).signer("0")
+    assert strict.check("T-002").status is CheckStatus.PASSED
+    assert strict.check("T-003").reason == "TST_WEAK_ALGORITHM"
+    legacy_policy = ValidationPolicy(
+        [live_pki.root.certificate],
+        certificates=[live_pki.qualified_ca.certificate],
+        offline=False,
+        allow_sha1=True,
+    )
+    legacy = verify(stamped, policy=legacy_policy).signer("0")
+    assert legacy.check("T-003").status is CheckStatus.PASSED
+    assert legacy.indication is Indication.TOTAL_PASSED
+
+
+def test_expired_tsa_needs_an_archive_time_stamp(p4_xl: bytes, live_pki: TestPki) -> None:
+    later = live_pki.tsa.certificate.not_valid_after_utc + timedelta(days=30)
+    report = verify(
+        p4_xl, policy=ValidationPolicy([live_pki.root.certificate], validation_time=later)
+    )
+    signer = report.signer("0")
+    assert signer.check("T-003").reason == "TSA_EXPIRED_NO_POE"
+    assert report.indication is Indication.INDETERMINATE
+    assert report.sub_indication == "OUT_OF_BOUNDS_NO_POE"
+    # The signer certificate is judged at the time-stamp, not at the (later) validation time.
+    assert signer.check("PKX-002").status is CheckStatus.PASSED
+    assert signer.best_signature_time_source == "signature-time-stamp"
 
 
 # --- token signing and performance ------------------------------------------------------------

@@ -59,7 +59,7 @@ def _sweep(signature: bytes, policy: ValidationPolicy, offsets: list[int]) -> li
 
 def _spread(span: range, count: int) -> list[int]:
     step = max(1, len(span) // count)
-    return list(span[::step]) + [span[-1]]
+    return [*span[::step], span[-1]]
 
 
 def _token(view: _view.SignedDataView, oid: str) -> _der.Tlv:
@@ -79,8 +79,8 @@ def test_content_signed_attributes_and_signature_value(
     assert view.econtent_tlv is not None and signer.signed_attrs_tlv is not None
     offsets = (
         list(range(view.econtent_tlv.content_start, view.econtent_tlv.end))
-        + _spread(range(signer.signed_attrs_tlv.start, signer.signed_attrs_tlv.end), 120)
-        + _spread(range(signer.signature_tlv.content_start, signer.signature_tlv.end), 60)
+        + _spread(range(signer.signed_attrs_tlv.start, signer.signed_attrs_tlv.end), 60)
+        + _spread(range(signer.signature_tlv.content_start, signer.signature_tlv.end), 30)
     )
     assert _sweep(archived, policy, offsets) == []
 
@@ -88,7 +88,7 @@ def test_content_signed_attributes_and_signature_value(
 def test_signature_time_stamp_token_every_region(archived: bytes, policy: ValidationPolicy) -> None:
     token = _token(_view.parse_signed_data(archived), Oid.SIGNATURE_TIME_STAMP)
     # The whole attribute is covered by the archive hash index, so every byte counts.
-    assert _sweep(archived, policy, _spread(range(token.start, token.end), 150)) == []
+    assert _sweep(archived, policy, _spread(range(token.start, token.end), 80)) == []
 
 
 def test_archive_time_stamp_protected_regions(
@@ -109,12 +109,12 @@ def test_archive_time_stamp_protected_regions(
         range(tst_signer.signature_tlv.content_start, tst_signer.signature_tlv.end),
         range(tst_signer.unsigned_attrs_tlv.content_start, tst_signer.unsigned_attrs_tlv.end),
     ]
-    offsets = [token.start + o for region in regions for o in _spread(region, 40)]
+    offsets = [token.start + o for region in regions for o in _spread(region, 25)]
     assert _sweep(archived, policy, offsets) == []
     # The TSA certificate copy inside the token is not signed: the verifier must either fail
     # or have used the genuine TSA certificate (found by sid, bound by signing-certificate-v2).
     genuine = live_pki.tsa.certificate.subject.rfc4514_string()
-    cert_offsets = [token.start + tsa_start + o for o in _spread(range(len(tsa_der)), 60)]
+    cert_offsets = [token.start + tsa_start + o for o in _spread(range(len(tsa_der)), 40)]
     for offset in _sweep(archived, policy, cert_offsets):
         broken = bytearray(archived)
         broken[offset] ^= 0x5A
@@ -125,7 +125,7 @@ def test_archive_time_stamp_protected_regions(
 
 def test_flips_never_raise_anywhere(archived: bytes, policy: ValidationPolicy) -> None:
     """Structure bytes everywhere (tags, lengths, OIDs): reports only, never exceptions."""
-    for offset in _spread(range(len(archived)), 250):
+    for offset in _spread(range(len(archived)), 100):
         for mask in (0x01, 0x80):
             broken = bytearray(archived)
             broken[offset] ^= mask

@@ -8,6 +8,7 @@ the stored ``eContent`` octets and the signature over the stored signed attribut
 from __future__ import annotations
 
 import hmac
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -123,10 +124,28 @@ def _certificates(signed_data: Any) -> tuple[x509.Certificate, ...]:
             # skip it (if it was the TSA's, the signer lookup reports a missing certificate).
             continue
         try:
-            certs.append(x509.load_der_x509_certificate(choice.chosen.dump()))
-        except ValueError as exc:
+            cert = x509.load_der_x509_certificate(choice.chosen.dump())
+        except (ValueError, x509.InvalidVersion) as exc:
             raise TimestampVerificationError(f"token carries a broken certificate: {exc}") from exc
+        if _usable(cert):
+            certs.append(cert)
     return tuple(certs)
+
+
+def _usable(cert: x509.Certificate) -> bool:
+    """False for a certificate whose names, extensions or key only fail when first used.
+
+    cryptography parses those parts lazily (and warns about some defects); such a certificate
+    is skipped like one with a bad serial, instead of failing deep inside a later check.
+    """
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            _ = cert.subject, cert.issuer, list(cert.extensions)
+            cert.public_key()
+    except (ValueError, Warning, x509.DuplicateExtension, UnsupportedAlgorithm):
+        return False
+    return True
 
 
 def _find_signer(sid: Any, certs: Sequence[x509.Certificate]) -> x509.Certificate:
@@ -320,7 +339,15 @@ def read_token(
         )
     except TimestampVerificationError:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        x509.InvalidVersion,
+        UnsupportedAlgorithm,
+    ) as exc:
         raise TimestampVerificationError(f"time-stamp token is malformed: {exc}") from exc
 
 
@@ -354,7 +381,15 @@ def check_token_integrity(parts: TokenParts, *, allow_sha1: bool = False) -> x50
         _check_ess(tsa_cert, signed_attrs)
     except TimestampVerificationError:
         raise
-    except (ValueError, TypeError, KeyError, IndexError, AttributeError) as exc:
+    except (
+        ValueError,
+        TypeError,
+        KeyError,
+        IndexError,
+        AttributeError,
+        x509.InvalidVersion,
+        UnsupportedAlgorithm,
+    ) as exc:
         raise TimestampVerificationError(f"time-stamp token is malformed: {exc}") from exc
     return tsa_cert
 
