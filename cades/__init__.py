@@ -43,8 +43,8 @@ from cades.verify import (
     SignerReport,
     TimestampInfo,
     ValidationPolicy,
-    verify,
 )
+from cades.verify import verify as verify_signature
 
 __all__ = [
     "CadesError",
@@ -91,4 +91,5 @@ __all__ = [
     "signer_path",
     "upgrade",
     "verify",
+    "verify_signature",
 ]

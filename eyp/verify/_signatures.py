@@ -27,19 +27,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from cryptography import x509
 
-from cades.profiles import Level, Profile
+from cades import (
+    CheckStatus,
+    Level,
+    Profile,
+    SignatureReport,
+    SignerReport,
+    ValidationPolicy,
+    verify_signature,
+)
 from eyp.errors import SigningRefusedError
 from eyp.model import NihaiUstveri, RawText
 from eyp.signing._nihai import signature_times
 from eyp.signing._roles import SignatureRole, check_certificate_kind
 from eyp.verify._report import Finding, Severity
-
-if TYPE_CHECKING:
-    from cades.verify import SignatureReport, SignerReport, ValidationPolicy
 
 __all__ = ["SignatureCheckResult", "SignatureTrust", "check_nihai_dates", "check_signature"]
 
@@ -80,8 +85,6 @@ class SignatureTrust:
     tarih_tolerance: timedelta = timedelta(0)
 
     def policy(self) -> ValidationPolicy:
-        from cades.verify import ValidationPolicy
-
         return ValidationPolicy(
             trust_anchors=tuple(self.trust_anchors),
             tsa_trust_anchors=None
@@ -174,11 +177,7 @@ def check_signature(
     trust: SignatureTrust,
 ) -> SignatureCheckResult:
     """Verify one signature part and append the mapped findings."""
-    # imported here: the verifier pulls in path validation, not needed for structure-only runs
-    from cades.verify import CheckStatus
-    from cades.verify import verify as verify_cades
-
-    report = verify_cades(data, policy=trust.policy(), expected_content=manifest_bytes)
+    report = verify_signature(data, policy=trust.policy(), expected_content=manifest_bytes)
     signers = _walk(report.signers)
     seen: set[tuple[str, str]] = set()
 
