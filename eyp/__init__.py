@@ -2,9 +2,13 @@
 
 Public surface:
 
-* building — :class:`EypBuilder` → :class:`EypSession` (normal 2.0 packages, two-phase signing),
-  :class:`UpdateBuilder` (``.eypg``), :class:`EncryptedPackageBuilder` (``.eyps`` container with
-  opaque encrypted content), :func:`recipient_copy` (per-recipient copies);
+* building — :class:`EypBuilder` → :class:`EypSession` (normal 2.0 packages, two-phase signing;
+  :meth:`EypSession.save_draft` / :func:`resume_session` for signing in several sittings),
+  :class:`UpdateBuilder` (``.eypg``), :func:`recipient_copy` (per-recipient copies);
+* signing — :mod:`eyp.signing` (paraf, e-signature, seal with CAdES);
+* encrypted packages — :mod:`eyp.encrypted` (``.eyps``; licence-gated, so the container writer
+  is not public: wrapping an envelope made elsewhere would be a way around the licence,
+  signatures.md §8.1 fact 4);
 * reading — :class:`EypPackage`;
 * verifying — :func:`verify_package` → :class:`VerificationReport` of :class:`Finding`;
 * models — :mod:`eyp.model`; errors — :mod:`eyp.errors`.
@@ -16,7 +20,6 @@ from eyp._opc import Compression, ZipLimits
 from eyp._read import EypPackage, PartInfo
 from eyp._recipient import recipient_copy
 from eyp.build import EypBuilder, EypSession, FileInput, Stage
-from eyp.build._encrypted import EncryptedPackageBuilder, InnerSummary, read_inner_summary
 from eyp.build._resume import DraftState, read_draft_state, resume_session
 from eyp.build._update import UpdateBuilder, UpdateSession
 from eyp.errors import (
@@ -35,14 +38,12 @@ __all__ = [
     "Compression",
     "DigestPolicy",
     "DraftState",
-    "EncryptedPackageBuilder",
     "EypBuilder",
     "EypError",
     "EypPackage",
     "EypSession",
     "FileInput",
     "Finding",
-    "InnerSummary",
     "ModelError",
     "PackageFormatError",
     "PackageKind",
@@ -57,7 +58,6 @@ __all__ = [
     "XmlError",
     "ZipLimits",
     "read_draft_state",
-    "read_inner_summary",
     "recipient_copy",
     "resume_session",
     "verify_package",

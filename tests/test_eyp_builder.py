@@ -19,7 +19,6 @@ from eyazisma.testing.packages import KKK_RECIPIENT, minimal_nihai_ustveri
 from eyp import (
     BuildError,
     Component,
-    EncryptedPackageBuilder,
     EypBuilder,
     EypPackage,
     Stage,
@@ -27,6 +26,7 @@ from eyp import (
     recipient_copy,
 )
 from eyp._filenames import part_file_name, unique_file_name
+from eyp.build._encrypted import EncryptedPackageBuilder
 from eyp.model import (
     DigestAlgorithm,
     DotNetDateTime,
