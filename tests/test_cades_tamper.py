@@ -11,8 +11,18 @@ attribute covered by the ATSHashIndex — and asserts that the verifier
 * is not TOTAL_PASSED, and
 * marks the check ids the spec ties to that region FAILED (§4.6 catalogue).
 
-A hypothesis test adds random single-byte changes over the signed region (eContent, signed
-attributes, signature value): never TOTAL_PASSED, never an exception.
+Further cases: structure-breaking flips and truncation (FMT-001); a renamed archive
+time-stamp attribute, which only the expected level catches (A-001); flips that make embedded
+certificates or OCSP responses unloadable by ``cryptography`` (a report, never the dependency's
+exception or warning). Hypothesis adds random single-byte changes over the signed region
+(eContent, signed attributes, signature value: never TOTAL_PASSED, never an exception) and
+anywhere in the file (never an exception).
+
+A one-off scan of every byte (even offsets flipped with 0x01, odd ones with 0x80) found
+TOTAL_PASSED only for bytes that nothing protects and that do not change the meaning:
+SignedData version and digestAlgorithms (FMT-001 WARNING), the ATS attribute type (the level
+drops to X-Long, see above) and, inside the last archive token, its digestAlgorithms,
+SignerInfo version, algorithm parameters and a spare copy of the TSA certificate.
 """
 
 from __future__ import annotations
@@ -229,6 +239,25 @@ def test_truncated_signature_is_fmt_001(sealed: bytes, policy: ValidationPolicy)
         report = verify(sealed[:cut], policy=policy)
         assert report.indication is Indication.TOTAL_FAILED
         assert "FMT-001" in _failed(report)
+
+
+def test_renamed_archive_timestamp_is_caught_by_the_minimum_level(
+    sealed: bytes, live_pki: TestPki
+) -> None:
+    """The ATS attribute type is covered by nothing: a changed OID hides the ATS (§4.6 A-001).
+
+    The remainder is a valid X-Long, so only the expected level (e-seal: A) can catch it.
+    """
+    view = _view.parse_signed_data(sealed)
+    attribute = _signer(view).unsigned(Oid.ARCHIVE_TIME_STAMP_V3)[0]
+    oid_tlv = _der.read_tlv(view.buf, attribute.tlv.content_start)
+    renamed = _flip(sealed, oid_tlv.end - 1)  # 0.4.0.1733.2.4 -> 0.4.0.1733.2.5
+    anchors = [live_pki.root.certificate]
+    lenient = verify(renamed, policy=ValidationPolicy(trust_anchors=anchors))
+    assert lenient.signer("0").level is Level.XL, lenient.to_json()
+    strict = verify(renamed, policy=ValidationPolicy(trust_anchors=anchors, minimum_level=Level.A))
+    assert strict.indication is Indication.TOTAL_FAILED, strict.to_json()
+    assert "A-001" in _failed(strict)
 
 
 # --- hostile bytes inside embedded certificates and revocation data --------------------------

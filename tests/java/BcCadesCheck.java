@@ -3,6 +3,7 @@
  *
  * Usage: BcCadesCheck <signature.der> [--content detached.bin] [--trust root.pem ...]
  *                     [--certs untrusted.pem ...]
+ *        BcCadesCheck --batch jobs.tsv     (one tab-separated argument list per line)
  *
  * --trust adds trust anchors (PEM, several certificates per file allowed) and turns on the PKIX
  * path checks; --certs adds untrusted certificates for path building (e.g. the issuing CA of a
@@ -32,9 +33,11 @@
  *   - signature-policy: SHA-256 hash equals the BTK constant (1.2), when present;
  *   - signature-time-stamp[i]: TimeStampToken.validate against its TSA certificate (BC checks
  *     the ESS signing certificate, the critical timeStamping EKU and validity at genTime),
- *     imprint == H(signature value octets) (3.5), and with --trust a PKIX path at genTime;
- *   - certificate chain (with --trust): PKIX path of the signer certificate at the first
- *     signature time-stamp's genTime (or now), revocation off (revocation is checked below);
+ *     imprint == H(signature value octets) (3.5), and with --trust a PKIX path at genTime
+ *     ("... chain");
+ *   - certificate chain (with --trust): the JDK's PKIX CertPathBuilder (SUN provider) builds the
+ *     signer's path at the first signature time-stamp's genTime (or now) from the certificates
+ *     in the file and --certs, revocation off (the embedded revocation data is checked below);
  *   - certificate-references[i] / revocation-references[i] resolve by hash against
  *     certificate-values + SignedData.certificates and revocation-values (3.6, 3.8), including
  *     issuerSerial, CrlIdentifier and OcspIdentifier fields; values equal references;
@@ -322,6 +325,41 @@ public final class BcCadesCheck {
     public static void main(String[] args) throws Exception {
         Security.addProvider(new BouncyCastleProvider());
         digestProvider = new JcaDigestCalculatorProviderBuilder().setProvider("BC").build();
+        if (args.length == 2 && args[0].equals("--batch")) {
+            // One JVM for many checks (JVM start-up dominates the test time): each line of the
+            // file holds the tab-separated arguments of one check; the output of check i is
+            // framed by "BEGIN i" and "END i <exit code>". The process exits 0.
+            List<String> jobs = Files.readAllLines(Path.of(args[1]));
+            for (int i = 0; i < jobs.size(); i++) {
+                if (jobs.get(i).isBlank()) {
+                    continue;
+                }
+                System.out.println("BEGIN " + i);
+                int code = checkOne(jobs.get(i).split("\t"));
+                System.out.println("END " + i + " " + code);
+            }
+            System.exit(0);
+        }
+        System.exit(checkOne(args));
+    }
+
+    /** Runs one check with fresh state; returns the exit code (0 passed, 1 failed, 2 usage). */
+    static int checkOne(String[] args) throws Exception {
+        failures = 0;
+        passes = 0;
+        input = null;
+        detachedContent = null;
+        cms = null;
+        signedData = null;
+        eContentType = null;
+        eContentTypeElement = null;
+        eContent = null;
+        certificatesSet = null;
+        crlsSet = null;
+        signerInfosSet = null;
+        anchors.clear();
+        pool.clear();
+        extraCertificates.clear();
         String signaturePath = null;
         String contentPath = null;
         List<String> trustPaths = new ArrayList<>();
@@ -337,14 +375,14 @@ public final class BcCadesCheck {
                 signaturePath = args[i];
             } else {
                 System.err.println("unexpected argument " + args[i]);
-                System.exit(2);
+                return 2;
             }
         }
         if (signaturePath == null) {
             System.err.println(
                     "usage: BcCadesCheck <signature.der> [--content detached.bin] [--trust root.pem ...]"
-                            + " [--certs untrusted.pem ...]");
-            System.exit(2);
+                            + " [--certs untrusted.pem ...]  |  BcCadesCheck --batch jobs.tsv");
+            return 2;
         }
         input = Files.readAllBytes(Path.of(signaturePath));
         if (contentPath != null) {
@@ -372,7 +410,7 @@ public final class BcCadesCheck {
             fail("cms", "unexpected-error", e.getClass().getSimpleName() + ": " + e.getMessage());
         }
         System.out.println("SUMMARY " + passes + " passed, " + failures + " failed");
-        System.exit(failures == 0 ? 0 : 1);
+        return failures == 0 ? 0 : 1;
     }
 
     static void run() throws Exception {
