@@ -29,7 +29,7 @@ from cades import _der, _http
 from cades._asn1 import Oid
 from cades._crypto import digest
 from cades._http import RetryPolicy
-from cades._x509 import build_chain, is_issued_by, load_certificate
+from cades._x509 import aia_urls, build_chain, is_issued_by, load_certificate
 from cades.errors import CadesFormatError, CrlError, OcspError, RevocationError, UpgradeError
 from cades.profiles import RevocationRule
 from cades.revocation import (
@@ -555,17 +555,7 @@ class Collector:
 
 
 def _ca_issuer_urls(cert: x509.Certificate) -> tuple[str, ...]:
-    try:
-        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-    except x509.ExtensionNotFound:
-        return ()
-    return tuple(
-        str(desc.access_location.value)
-        for desc in aia
-        if desc.access_method == AuthorityInformationAccessOID.CA_ISSUERS
-        and isinstance(desc.access_location, x509.UniformResourceIdentifier)
-        and str(desc.access_location.value).startswith(("http://", "https://"))
-    )
+    return aia_urls(cert, AuthorityInformationAccessOID.CA_ISSUERS)
 
 
 def _crl_this_update(evidence: Evidence) -> datetime | None:

@@ -14,7 +14,7 @@ from cryptography import x509
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
-__all__ = ["build_chain", "is_issued_by", "load_certificate", "valid_at"]
+__all__ = ["aia_urls", "build_chain", "is_issued_by", "load_certificate", "valid_at"]
 
 _MAX_DEPTH = 8
 
@@ -24,6 +24,21 @@ def load_certificate(data: bytes) -> x509.Certificate:
     if data.lstrip().startswith(b"-----BEGIN"):
         return x509.load_pem_x509_certificate(data)
     return x509.load_der_x509_certificate(data)
+
+
+def aia_urls(cert: x509.Certificate, method: x509.ObjectIdentifier) -> tuple[str, ...]:
+    """HTTP(S) URLs of one AIA access method (OCSP or caIssuers; RFC 5280 §4.2.2.1)."""
+    try:
+        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
+    except (x509.ExtensionNotFound, ValueError):
+        return ()
+    return tuple(
+        str(desc.access_location.value)
+        for desc in aia
+        if desc.access_method == method
+        and isinstance(desc.access_location, x509.UniformResourceIdentifier)
+        and str(desc.access_location.value).startswith(("http://", "https://"))
+    )
 
 
 def _der(cert: x509.Certificate) -> bytes:

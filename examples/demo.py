@@ -27,7 +27,6 @@ from pathlib import Path
 
 from eyazisma.cli import main as cli
 from eyazisma.testing.licences import write_test_licence
-from eyazisma.testing.pki import TestPki
 from eyazisma.testing.services import LiveServices, start_live_services
 from eyazisma.testing.softhsm import SoftHsmEnvironment, SoftHsmToken
 from eyp import EypPackage, verify_package
@@ -37,20 +36,6 @@ HERE = Path(__file__).resolve().parent
 TOKEN_LABEL = "eyazisma-demo"
 DEMO_PIN = "1234"  # the throw-away test token's PIN
 BELGE_NO = "E-82223362-010-1"
-
-
-def _token(env: SoftHsmEnvironment, pki: TestPki) -> SoftHsmToken:
-    """Person key 01 (paraf, e-signature), seal key 02, decryption keys 03 (RSA) and 05 (EC)."""
-    token = env.create_token(TOKEN_LABEL, user_pin=DEMO_PIN)
-    for key_id, label, name in (
-        (b"\x01", "person", "person"),
-        (b"\x02", "eseal", "seal"),
-        (b"\x03", "enc", "enc_rsa"),
-        (b"\x05", "enc-ec", "enc_ec"),
-    ):
-        identity = pki[name]
-        env.import_key(token, identity.key, identity.cert_der, key_id=key_id, label=label)
-    return token
 
 
 def _step(title: str, argv: Sequence[str]) -> None:
@@ -147,7 +132,8 @@ def main() -> int:
         env = SoftHsmEnvironment(base / "softhsm")
         services = start_live_services(base / "pki")
         try:
-            token = _token(env, services.pki)
+            # person key 01 (paraf, e-signature), seal key 02, decryption keys 03 (RSA), 05 (EC)
+            token = env.create_pki_token(TOKEN_LABEL, services.pki, user_pin=DEMO_PIN)
             env.activate()  # before the first load of the module in this process
             os.environ["EYAZISMA_PIN"] = DEMO_PIN
             print(f"   TSA {services.tsa_url}, OCSP {services.ocsp_url}, token {TOKEN_LABEL!r}")

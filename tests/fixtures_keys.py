@@ -348,16 +348,6 @@ def pki_token(softhsm_env: SoftHsmEnvironment, live_pki: LivePki) -> SoftHsmToke
     ``fixtures_pki`` plugin (``live_pki``). If SoftHSM2 is already loaded in this process the
     module is re-initialised so it sees the new token (this closes open sessions).
     """
-    token = softhsm_env.create_token("eyazisma-test", user_pin="1234")
-    for key_id, label, name in (
-        (b"\x01", "person", "person"),
-        (b"\x02", "eseal", "seal"),
-        (b"\x03", "enc", "enc_rsa"),
-        (b"\x05", "enc-ec", "enc_ec"),
-    ):
-        identity = live_pki[name]
-        softhsm_env.import_key(token, identity.key, identity.cert_der, key_id=key_id, label=label)
-    for key_id, name in ((b"\xa1", "root"), (b"\xa2", "qualified_ca")):
-        softhsm_env.import_certificate(token, live_pki[name].cert_der, key_id=key_id, label=name)
+    token = softhsm_env.create_pki_token("eyazisma-test", live_pki, user_pin="1234")
     softhsm_env.reinitialize_loaded_module()
     return token

@@ -20,7 +20,7 @@ from cryptography.x509 import ocsp
 from cryptography.x509.oid import AuthorityInformationAccessOID, ExtendedKeyUsageOID
 
 from cades import _http
-from cades._x509 import is_issued_by, valid_at
+from cades._x509 import aia_urls, is_issued_by, valid_at
 from cades.errors import OcspError
 
 __all__ = ["CertStatus", "OcspResult", "check_ocsp_response", "fetch_ocsp", "ocsp_urls"]
@@ -60,16 +60,7 @@ class OcspResult:
 
 def ocsp_urls(cert: x509.Certificate) -> tuple[str, ...]:
     """OCSP responder URLs from the certificate's AIA extension (RFC 5280 §4.2.2.1)."""
-    try:
-        aia = cert.extensions.get_extension_for_class(x509.AuthorityInformationAccess).value
-    except x509.ExtensionNotFound:
-        return ()
-    return tuple(
-        str(desc.access_location.value)
-        for desc in aia
-        if desc.access_method == AuthorityInformationAccessOID.OCSP
-        and isinstance(desc.access_location, x509.UniformResourceIdentifier)
-    )
+    return aia_urls(cert, AuthorityInformationAccessOID.OCSP)
 
 
 def _verify(response: ocsp.OCSPResponse, signer: x509.Certificate) -> None:

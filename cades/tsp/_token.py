@@ -33,6 +33,17 @@ __all__ = [
     "verify_timestamp_token",
 ]
 
+#: What parsing a hostile token can raise in asn1crypto / cryptography (all mean "malformed").
+_MALFORMED = (
+    ValueError,
+    TypeError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    x509.InvalidVersion,
+    UnsupportedAlgorithm,
+)
+
 
 class TimeStampResp(core.Sequence):  # type: ignore[misc]
     """RFC 3161 §2.4.2 ``TimeStampResp``; asn1crypto's version wrongly makes the token mandatory,
@@ -268,15 +279,7 @@ def verify_timestamp_token(
             intermediates,
             allow_sha1,
         )
-    except (
-        ValueError,
-        TypeError,
-        KeyError,
-        IndexError,
-        AttributeError,
-        x509.InvalidVersion,
-        UnsupportedAlgorithm,
-    ) as exc:
+    except _MALFORMED as exc:
         # asn1crypto parses lazily, so a broken token can fail deep inside any check; a broken
         # embedded certificate fails in cryptography only when its key is used.
         raise TimestampVerificationError(f"time-stamp token is malformed: {exc}") from exc
@@ -339,15 +342,7 @@ def read_token(
         )
     except TimestampVerificationError:
         raise
-    except (
-        ValueError,
-        TypeError,
-        KeyError,
-        IndexError,
-        AttributeError,
-        x509.InvalidVersion,
-        UnsupportedAlgorithm,
-    ) as exc:
+    except _MALFORMED as exc:
         raise TimestampVerificationError(f"time-stamp token is malformed: {exc}") from exc
 
 
@@ -381,15 +376,7 @@ def check_token_integrity(parts: TokenParts, *, allow_sha1: bool = False) -> x50
         _check_ess(tsa_cert, signed_attrs)
     except TimestampVerificationError:
         raise
-    except (
-        ValueError,
-        TypeError,
-        KeyError,
-        IndexError,
-        AttributeError,
-        x509.InvalidVersion,
-        UnsupportedAlgorithm,
-    ) as exc:
+    except _MALFORMED as exc:
         raise TimestampVerificationError(f"time-stamp token is malformed: {exc}") from exc
     return tsa_cert
 

@@ -33,7 +33,10 @@ import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from eyazisma.testing.pki import TestPki
 
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
@@ -109,6 +112,14 @@ class SoftHsmToken:
         data[start : start + 8] = flags.to_bytes(8, "big")
         path.write_bytes(bytes(data))
         return flags
+
+
+_PKI_TOKEN_KEYS = (
+    (b"\x01", "person", "person"),
+    (b"\x02", "eseal", "seal"),
+    (b"\x03", "enc", "enc_rsa"),
+    (b"\x05", "enc-ec", "enc_ec"),
+)
 
 
 class SoftHsmEnvironment:
@@ -256,6 +267,24 @@ class SoftHsmEnvironment:
             "public_key_object": False,
         }
         self._run_importer(request)
+
+    def create_pki_token(
+        self, label: str, pki: TestPki, *, user_pin: str = "1234", ca_certificates: bool = True
+    ) -> SoftHsmToken:
+        """A token with the test PKI's keys in the layout of signatures.md §6.9.
+
+        CKA_ID / label: 01 ``person`` (smart-card signing key), 02 ``eseal`` (HSM seal key),
+        03 ``enc`` (RSA decryption), 05 ``enc-ec`` (EC decryption); with ``ca_certificates``
+        also a1 ``root`` and a2 ``qualified_ca`` as certificate objects.
+        """
+        token = self.create_token(label, user_pin=user_pin)
+        for key_id, key_label, name in _PKI_TOKEN_KEYS:
+            identity = pki[name]
+            self.import_key(token, identity.key, identity.cert_der, key_id=key_id, label=key_label)
+        if ca_certificates:
+            for key_id, name in ((b"\xa1", "root"), (b"\xa2", "qualified_ca")):
+                self.import_certificate(token, pki[name].cert_der, key_id=key_id, label=name)
+        return token
 
     def _run_importer(self, request: Mapping[str, Any]) -> None:
         result = subprocess.run(
