@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from typing import Any
+from typing import Any, Protocol
 
 from cryptography import x509
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -234,15 +234,17 @@ def _definite_header(
     )
 
 
-class _ContentWriter:
-    def write(self, data: memoryview | bytes) -> None:
-        raise NotImplementedError
+class _ContentWriter(Protocol):
+    """Where ciphertext goes: one primitive OCTET STRING or 64 KiB segments."""
+
+    def write(self, data: memoryview | bytes) -> None: ...
 
     def finish(self) -> int:
-        raise NotImplementedError
+        """Close the content and return the ciphertext length written."""
+        ...
 
 
-class _DirectWriter(_ContentWriter):
+class _DirectWriter:
     """Primitive definite-length content: the ciphertext goes straight to the target."""
 
     def __init__(self, out: BinarySink) -> None:
@@ -258,7 +260,7 @@ class _DirectWriter(_ContentWriter):
         return self._total
 
 
-class _SegmentedWriter(_ContentWriter):
+class _SegmentedWriter:
     """Constructed content: 64 KiB primitive OCTET STRING segments (signatures.md §7.8)."""
 
     _HEADER = der_header(0x04, SEGMENT_SIZE)
