@@ -12,8 +12,9 @@ from collections.abc import Iterator
 
 import pytest
 
-from eyazisma.testing.pki import TestPki
+from eyazisma.testing.pki import PKCS12_PASSWORD, TestPki
 from eyazisma.testing.services import LiveServices, start_live_services
+from keys import SoftwareKey, load_pkcs12
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +37,15 @@ def live_services(_live_services_process: LiveServices) -> LiveServices:
     """The running services, with counters and faults reset for this test."""
     _live_services_process.reset()
     return _live_services_process
+
+
+@pytest.fixture(scope="session")
+def rsa_key(live_pki: TestPki) -> SoftwareKey:
+    """The institution's RSA decryption key (``enc_rsa``) as a software key."""
+    return load_pkcs12(live_pki.enc_rsa.p12_path, PKCS12_PASSWORD)
+
+
+@pytest.fixture(scope="session")
+def ec_key(live_pki: TestPki) -> SoftwareKey:
+    """The institution's EC decryption key (``enc_ec``) as a software key."""
+    return load_pkcs12(live_pki.enc_ec.p12_path, PKCS12_PASSWORD)

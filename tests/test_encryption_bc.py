@@ -20,18 +20,8 @@ from encryption import ContentCipher, RecipientIdType, inspect_envelope
 from encryption._reader import decrypt_stream
 from encryption._writer import encrypt_stream
 from encryption.errors import RejectedAlgorithmError, UnsupportedAlgorithmError
-from eyazisma.testing.pki import PKCS12_PASSWORD, Identity, TestPki
+from eyazisma.testing.pki import Identity, TestPki
 from tests.java_tools import run_java
-
-
-@pytest.fixture(scope="module")
-def rsa_key(live_pki: TestPki) -> keys.SoftwareKey:
-    return keys.load_pkcs12(live_pki.enc_rsa.p12_path, PKCS12_PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def ec_key(live_pki: TestPki) -> keys.SoftwareKey:
-    return keys.load_pkcs12(live_pki.enc_ec.p12_path, PKCS12_PASSWORD)
 
 
 @pytest.fixture

@@ -30,7 +30,7 @@ from encryption.errors import (
     RejectedAlgorithmError,
     UnsupportedAlgorithmError,
 )
-from eyazisma.testing.pki import PKCS12_PASSWORD, TestPki
+from eyazisma.testing.pki import TestPki
 from keys import DecryptPadding
 
 OAEP_SHA256 = [
@@ -60,16 +60,6 @@ def openssl_decrypt(envelope: Path, key: Path, cert: Path) -> bytes:
     )  # fmt: skip
     assert result.returncode == 0, result.stderr.decode()
     return result.stdout
-
-
-@pytest.fixture(scope="module")
-def rsa_key(live_pki: TestPki) -> keys.SoftwareKey:
-    return keys.load_pkcs12(live_pki.enc_rsa.p12_path, PKCS12_PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def ec_key(live_pki: TestPki) -> keys.SoftwareKey:
-    return keys.load_pkcs12(live_pki.enc_ec.p12_path, PKCS12_PASSWORD)
 
 
 @pytest.fixture

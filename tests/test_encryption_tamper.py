@@ -84,16 +84,6 @@ class AuditedKey:
         return self._key.derive_ecdh(peer_public_key)
 
 
-@pytest.fixture(scope="module")
-def rsa_key(live_pki: TestPki) -> keys.SoftwareKey:
-    return keys.load_pkcs12(live_pki.enc_rsa.p12_path, PKCS12_PASSWORD)
-
-
-@pytest.fixture(scope="module")
-def ec_key(live_pki: TestPki) -> keys.SoftwareKey:
-    return keys.load_pkcs12(live_pki.enc_ec.p12_path, PKCS12_PASSWORD)
-
-
 def encrypt(data: bytes, certs: list[x509.Certificate], **options: object) -> bytes:
     out = io.BytesIO()
     encrypt_stream(data, out, certs, **options)  # type: ignore[arg-type]
